@@ -96,6 +96,17 @@ public final class Volume implements AutoCloseable {
         return new Volume(name, nx, ny, nz, spacingMm, voxelToPhysical, stats, f, b);
     }
 
+    /**
+     * Moves this volume's native memory into a new volume that carries {@code stats} (known only after the voxels
+     * are filled, e.g. the normalised mean). Ownership moves: this instance becomes closed without freeing anything,
+     * the returned one owns the memory.
+     */
+    public Volume withStats(IntensityStats stats) {
+        checkOpen();
+        closed = true;
+        return new Volume(name, nx, ny, nz, spacingMm, voxelToPhysical, stats, floatMemory, byteMemory);
+    }
+
     /** Recomputes the uint8 plane from the float plane: truncation towards zero, values already in [0, 255]. */
     public void deriveBytePlane() {
         checkOpen();
