@@ -1,7 +1,5 @@
 package org.cmarl.engine.volume;
 
-import org.agrona.concurrent.UnsafeBuffer;
-
 /**
  * Intensity statistics and normalisation of SPEC.md section 1, exact to the published arithmetic:
  * numpy's linear-interpolation percentiles p10 / p99, clip with float32 thresholds, double-precision rescale of
@@ -23,7 +21,7 @@ public final class IntensityNormaliser {
     public static final float OUTPUT_MAX = 255f;
 
     private final int[] highCounts = new int[RADIX_BUCKETS];
-    private final int[][] lowCounts = new int[4][RADIX_BUCKETS];
+    private final int[][] lowCounts = new int[6][RADIX_BUCKETS];
     private final int[] bucketSlot = new int[RADIX_BUCKETS];
 
     /**
@@ -46,33 +44,68 @@ public final class IntensityNormaliser {
 
     /**
      * Minimum, maximum, mean (double accumulation) and numpy-linear p10 / p99 of {@code values[0..n)}.
+     * Minimum and maximum are order statistics 0 and n-1 of the same radix selection, so the first pass over the
+     * data only sums and counts.
      *
      * @throws ImageFormatException naming {@code source} when a value is NaN or infinite
      */
     public RawStats rawStats(float[] values, int n, String source) {
-        if (n < 1) {
-            throw new IllegalArgumentException("n=" + n + ", required >= 1");
+        if (n < 1 || n > values.length) {
+            throw new IllegalArgumentException("n=" + n + ", required 1.." + values.length);
         }
         final int[] counts = highCounts;
         java.util.Arrays.fill(counts, 0);
-        float min = Float.POSITIVE_INFINITY;
-        float max = Float.NEGATIVE_INFINITY;
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            float v = values[i];
-            min = Math.min(min, v);
-            max = Math.max(max, v);
-            sum += v;
-            counts[sortableKey(v) >>> 16]++;
+        // four partial sums: breaks the 4-cycle add dependency chain (the mean is a report, order-insensitive at 1e-9)
+        double sum0 = 0;
+        double sum1 = 0;
+        double sum2 = 0;
+        double sum3 = 0;
+        final int n4 = n & ~3;
+        for (int i = 0; i < n4; i += 4) {
+            final float v0 = values[i];
+            final float v1 = values[i + 1];
+            final float v2 = values[i + 2];
+            final float v3 = values[i + 3];
+            sum0 += v0;
+            sum1 += v1;
+            sum2 += v2;
+            sum3 += v3;
+            counts[sortableKey(v0) >>> 16]++;
+            counts[sortableKey(v1) >>> 16]++;
+            counts[sortableKey(v2) >>> 16]++;
+            counts[sortableKey(v3) >>> 16]++;
         }
-        // min/max propagate NaN and reach +-inf for an infinite voxel: one check after the loop, not per voxel
-        if (!Float.isFinite(min) || !Float.isFinite(max)) {
+        for (int i = n4; i < n; i++) {
+            sum0 += values[i];
+            counts[sortableKey(values[i]) >>> 16]++;
+        }
+        final double sum = (sum0 + sum1) + (sum2 + sum3);
+        // NaN and +-inf have an all-ones exponent: their keys fill the lowest 128 and the highest 128 top-16 buckets
+        // (0x0000-0x007F: negative, 0xFF80-0xFFFF: positive), which no finite float reaches. One check after the loop.
+        int nonFinite = 0;
+        for (int b = 0; b < 128; b++) {
+            nonFinite += counts[b] + counts[RADIX_BUCKETS - 1 - b];
+        }
+        if (nonFinite > 0) {
             int bad = firstNonFinite(values, n);
-            throw new ImageFormatException(source + ": voxel " + bad + " (file order) is " + values[bad]
-                    + ", expected finite values only");
+            throw new ImageFormatException(source + ": " + nonFinite + " voxels are NaN or infinite (first: voxel "
+                    + bad + " in file order is " + values[bad] + "), expected finite values only");
         }
-        double[] p = percentiles(values, n, LOW_PERCENTILE, HIGH_PERCENTILE);
-        return new RawStats(min, max, sum / n, p[0], p[1]);
+        // numpy 1.24 "linear": virtual index (n - 1) * q / 100, neighbours floor and floor + 1 (clipped to n - 1)
+        double[] gamma = new double[2];
+        long[] ranks = new long[6];
+        ranks[4] = 0;
+        ranks[5] = n - 1L;
+        double[] q = {LOW_PERCENTILE, HIGH_PERCENTILE};
+        for (int i = 0; i < 2; i++) {
+            double virtualIndex = (n - 1) * (q[i] / 100.0);
+            long lo = (long) Math.floor(virtualIndex);
+            gamma[i] = virtualIndex - lo;
+            ranks[2 * i] = Math.min(lo, n - 1);
+            ranks[2 * i + 1] = Math.min(lo + 1, n - 1);
+        }
+        float[] stat = orderStatistics(values, n, ranks);
+        return new RawStats(stat[4], stat[5], sum / n, lerp(stat[0], stat[1], gamma[0]), lerp(stat[2], stat[3], gamma[1]));
     }
 
     private static int firstNonFinite(float[] values, int n) {
@@ -85,25 +118,14 @@ public final class IntensityNormaliser {
     }
 
     /**
-     * numpy's default {@code percentile} (method "linear") of two quantiles. Requires {@link #highCounts} to hold
-     * the top-16-bit counts of {@code values[0..n)} (as left by {@link #rawStats}).
+     * The values of the given ranks (0-based, ascending order) by radix selection. Requires {@link #highCounts} to
+     * hold the top-16-bit key counts of {@code values[0..n)}.
      */
-    private double[] percentiles(float[] values, int n, double qLow, double qHigh) {
-        double[] q = {qLow, qHigh};
-        long[] ranks = new long[4];
-        double[] gamma = new double[2];
-        for (int i = 0; i < 2; i++) {
-            // numpy 1.24 "linear": virtual index (n - 1) * q / 100, neighbours floor and floor + 1 (clipped)
-            double virtualIndex = (n - 1) * (q[i] / 100.0);
-            long lo = (long) Math.floor(virtualIndex);
-            gamma[i] = virtualIndex - lo;
-            ranks[2 * i] = Math.min(lo, n - 1);
-            ranks[2 * i + 1] = Math.min(lo + 1, n - 1);
-        }
-        // pass 1 result: bucket and rank within the bucket of each wanted order statistic
-        int[] bucket = new int[4];
-        long[] rankInBucket = new long[4];
-        for (int r = 0; r < 4; r++) {
+    private float[] orderStatistics(float[] values, int n, long[] ranks) {
+        final int wanted = ranks.length;
+        int[] bucket = new int[wanted];
+        long[] rankInBucket = new long[wanted];
+        for (int r = 0; r < wanted; r++) {
             long cumulative = 0;
             int b = 0;
             while (cumulative + highCounts[b] <= ranks[r]) {
@@ -113,15 +135,15 @@ public final class IntensityNormaliser {
             bucket[r] = b;
             rankInBucket[r] = ranks[r] - cumulative;
         }
-        // pass 2: low-16-bit counts of the voxels in the wanted buckets only
         java.util.Arrays.fill(bucketSlot, -1);
         int slots = 0;
-        for (int r = 0; r < 4; r++) {
+        for (int r = 0; r < wanted; r++) {
             if (bucketSlot[bucket[r]] < 0) {
                 java.util.Arrays.fill(lowCounts[slots], 0);
                 bucketSlot[bucket[r]] = slots++;
             }
         }
+        // pass 2: low-16-bit counts of the voxels in the wanted buckets only
         final int[] slotOf = bucketSlot;
         final int[][] low = lowCounts;
         for (int i = 0; i < n; i++) {
@@ -131,8 +153,8 @@ public final class IntensityNormaliser {
                 low[s][key & 0xFFFF]++;
             }
         }
-        float[] stat = new float[4];
-        for (int r = 0; r < 4; r++) {
+        float[] stat = new float[wanted];
+        for (int r = 0; r < wanted; r++) {
             int[] counts = low[bucketSlot[bucket[r]]];
             long cumulative = 0;
             int b = 0;
@@ -142,7 +164,7 @@ public final class IntensityNormaliser {
             }
             stat[r] = fromSortableKey((bucket[r] << 16) | b);
         }
-        return new double[]{lerp(stat[0], stat[1], gamma[0]), lerp(stat[2], stat[3], gamma[1])};
+        return stat;
     }
 
     /**
@@ -167,12 +189,11 @@ public final class IntensityNormaliser {
     }
 
     /**
-     * Clips, rescales and transposes {@code values} (file order, x fastest) into the volume's float plane (x slowest,
-     * z fastest) and returns the mean of the normalised voxels.
+     * Clips and rescales {@code values[0..n)} in place to [0, 255] (SPEC.md section 1) and returns their mean.
      *
      * @throws ImageFormatException naming {@code source} when the clipped image is constant
      */
-    public double normaliseInto(float[] values, RawStats raw, Volume volume, String source) {
+    public static double normaliseInPlace(float[] values, int n, RawStats raw, String source) {
         final float lowF = (float) raw.p10();   // SPEC.md section 1: thresholds cast to float32 before comparing
         final float highF = (float) raw.p99();
         final float clippedMin = clip((float) raw.min(), lowF, highF);
@@ -184,35 +205,28 @@ public final class IntensityNormaliser {
         // the published image library's rescale: double scale and shift, float32 result, clamped (SPEC.md 1)
         final double scale = OUTPUT_MAX / ((double) clippedMax - (double) clippedMin);
         final double shift = -(double) clippedMin * scale;
-        final int nx = volume.nx();
-        final int ny = volume.ny();
-        final int nz = volume.nz();
-        final int sliceXY = nx * ny;
-        final UnsafeBuffer dst = volume.floatVoxels();
-        double sum = 0;
-        // 16 x 16 (x, z) tiles per y: reads 16 source lines (z rows, stride nx*ny) and writes 16 runs of 16
-        // contiguous floats (one per x), so both sides touch whole cache lines.
-        final int tile = 16;
-        for (int y = 0; y < ny; y++) {
-            for (int z0 = 0; z0 < nz; z0 += tile) {
-                final int z1 = Math.min(z0 + tile, nz);
-                for (int x0 = 0; x0 < nx; x0 += tile) {
-                    final int x1 = Math.min(x0 + tile, nx);
-                    for (int x = x0; x < x1; x++) {
-                        final int dstRow = (x * ny + y) * nz;
-                        int src = x + nx * y + sliceXY * z0;
-                        for (int z = z0; z < z1; z++, src += sliceXY) {
-                            float v = clip(values[src], lowF, highF);
-                            float out = (float) (v * scale + shift);
-                            out = Math.min(Math.max(out, 0f), OUTPUT_MAX);
-                            sum += out;
-                            dst.putFloat((dstRow + z) << 2, out);
-                        }
-                    }
-                }
-            }
+        double sum0 = 0;
+        double sum1 = 0;
+        final int n2 = n & ~1;
+        for (int i = 0; i < n2; i += 2) {
+            final float out0 = rescale(values[i], lowF, highF, scale, shift);
+            final float out1 = rescale(values[i + 1], lowF, highF, scale, shift);
+            values[i] = out0;
+            values[i + 1] = out1;
+            sum0 += out0;
+            sum1 += out1;
         }
-        return sum / ((long) nx * ny * nz);
+        if (n2 < n) {
+            final float out = rescale(values[n2], lowF, highF, scale, shift);
+            values[n2] = out;
+            sum0 += out;
+        }
+        return (sum0 + sum1) / n;
+    }
+
+    private static float rescale(float v, float lowF, float highF, double scale, double shift) {
+        final float out = (float) (clip(v, lowF, highF) * scale + shift);
+        return out < 0f ? 0f : (out > OUTPUT_MAX ? OUTPUT_MAX : out);
     }
 
     /** SPEC.md section 1 step 2, in its order: below p10 becomes p10, then above p99 becomes p99. */

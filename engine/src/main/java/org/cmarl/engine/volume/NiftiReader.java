@@ -70,19 +70,14 @@ public final class NiftiReader {
         String source = file.toString();
         int n = header.voxelCount();
         IntensityNormaliser.RawStats raw = normaliser.rawStats(scratchValues, n, source);
+        // normalised in the scratch array first, so a constant image fails before any native memory exists
+        double normalisedMean = IntensityNormaliser.normaliseInPlace(scratchValues, n, raw, source);
+        IntensityStats stats = new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(),
+                normalisedMean);
         Volume volume = Volume.allocate(volumeName(file), header.nx(), header.ny(), header.nz(), header.spacingMm(),
-                header.voxelToPhysical(), null);
-        try {
-            double normalisedMean = normaliser.normaliseInto(scratchValues, raw, volume, source);
-            volume.deriveBytePlane();
-            IntensityStats stats = new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(),
-                    normalisedMean);
-            Volume result = volume.withStats(stats);
-            return result;
-        } catch (RuntimeException e) {
-            volume.close();
-            throw e;
-        }
+                header.voxelToPhysical(), stats);
+        volume.fillFromFileOrder(scratchValues);
+        return volume;
     }
 
     /** File name without the NIfTI extensions, used as the volume's name. */
