@@ -126,7 +126,7 @@ public final class Evaluator {
     }
 
     /** Index of the largest of the 6 values from {@code offset}; the first on ties, as torch.argmax on CPU. */
-    static int argmax(float[] v, int offset) {
+    public static int argmax(float[] v, int offset) {
         int best = 0;
         for (int k = 1; k < 6; k++) {
             if (v[offset + k] > v[offset + best]) {
