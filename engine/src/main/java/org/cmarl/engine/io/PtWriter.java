@@ -67,9 +67,12 @@ public final class PtWriter {
         byte[] pickle = pickler.dump(root); // before creating any file: an unpicklable value fails here
         Path temp = null;
         try {
-            temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            // Not Files.createTempFile: it makes the file owner-only (0600); a checkpoint gets the usual umask.
+            Path candidate = dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime())
+                    + ".tmp");
+            FileChannel opened = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            temp = candidate; // ours from here on: deleted if anything below fails
+            try (FileChannel channel = opened) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
                 writeArchive(new ZipArchiveWriter(out), archiveName(target), pickle, pickler.storages());
                 out.flush();
