@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
+import java.util.List;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,8 +19,14 @@ import picocli.CommandLine.Command;
         version = "rlm 0.1.0 (C-MARL landmark engine on libtorch)",
         description = "Multi-agent reinforcement learning for anatomical landmark detection in 3D images.",
         subcommands = {
-                CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+                CheckpointCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"",
+                "Published usage (DQN.py flags unchanged), e.g.:",
+                "  rlm --task eval --load models/BrainMRI/SingleAgent.pt --model_name Network3d --landmarks 13 \\",
+                "      --files data/sample/brain/image_files.txt data/sample/brain/landmark_files.txt \\",
+                "      --fixed_spawn 0.5 0.5 0.5"})
+public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Exit code for input the user can fix: bad flags, unreadable or invalid files. */
     public static final int EXIT_BAD_INPUT = 2;
     /** Exit code for a failure of the engine itself. */
@@ -27,9 +35,19 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    RunOptions options = new RunOptions();
+
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() throws Exception {
+        List<String> given = spec.commandLine().getParseResult().originalArgs();
+        if (given.isEmpty()) {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return 0;
+        }
+        java.io.PrintStream out = new java.io.PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true,
+                java.nio.charset.StandardCharsets.UTF_8);
+        return new RunCommand(options, out, "rlm " + String.join(" ", given)).run();
     }
 
     public static void main(String[] args) {
@@ -68,7 +86,8 @@ public final class Main implements Runnable {
         return ex instanceof IllegalArgumentException
                 || ex instanceof IOException
                 || ex instanceof UncheckedIOException
-                || ex instanceof BadInputException;
+                || ex instanceof BadInputException
+                || ex instanceof org.cmarl.engine.volume.ImageFormatException;
     }
 
     private static String message(Throwable ex) {

@@ -30,6 +30,32 @@ public final class TrainingCheckpoints {
     private TrainingCheckpoints() {
     }
 
+    /**
+     * Continues a run from a training checkpoint written by {@link #save}: both networks, the optimiser and the
+     * counters. The network's shape was checked by the caller (names and shapes must match exactly).
+     */
+    public static void resume(org.cmarl.engine.io.Checkpoint checkpoint, Trainer trainer) throws IOException {
+        TrainingCheckpoint t = checkpoint.training();
+        trainer.online().loadStateDict(t.qNetwork());
+        trainer.target().loadStateDict(t.targetNetwork());
+        trainer.learner().loadOptimiserState(AdamState.fromPython(t.optimiserState(), checkpoint.file()));
+        Object root = checkpoint.root();
+        int epoch = 0;
+        double best = Double.POSITIVE_INFINITY;
+        double lr = trainer.config().learningRate();
+        if (root instanceof java.util.Map<?, ?> m && m.get(ENGINE_STATE_KEY) instanceof java.util.Map<?, ?> e) {
+            epoch = ((Number) e.get("epoch")).intValue();
+            best = ((Number) e.get("best_validation_mm")).doubleValue();
+            lr = ((Number) e.get("learning_rate")).doubleValue();
+        } else {
+            StepLrState scheduler = StepLrState.fromPython(t.schedulerState(), checkpoint.file());
+            epoch = (int) scheduler.lastEpoch();
+            lr = scheduler.lastLr();
+        }
+        // the published 'episode' is the next episode to run (1-based)
+        trainer.restore(new TrainingState((int) (t.episode() - 1), epoch, t.accSteps(), t.eps(), lr, best));
+    }
+
     public static void save(Path runDir, Trainer trainer, boolean best) throws IOException {
         LinkedHashMap<String, org.cmarl.engine.io.TensorData> weights = trainer.online().stateDict();
         PtWriter.writeStateDict(runDir.resolve(LATEST_WEIGHTS), weights);
