@@ -80,6 +80,18 @@ public final class NiftiReader {
         return volume;
     }
 
+    /**
+     * The intensity statistics {@link #read(Path)} would attach, without allocating a volume (for {@code rlm info}).
+     */
+    public IntensityStats readStats(Path file) {
+        NiftiHeader header = readValues(file);
+        String source = file.toString();
+        int n = header.voxelCount();
+        IntensityNormaliser.RawStats raw = normaliser.rawStats(scratchValues, n, source);
+        double normalisedMean = IntensityNormaliser.normaliseInPlace(scratchValues, n, raw, source);
+        return new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(), normalisedMean);
+    }
+
     /** File name without the NIfTI extensions, used as the volume's name. */
     static String volumeName(Path file) {
         String name = file.getFileName().toString();
