@@ -83,6 +83,55 @@ final class PickleBytes {
         return out.toByteArray();
     }
 
+    /**
+     * Pushes a legacy tensor: {@code _rebuild_tensor_v2(('storage', torch.FloatStorage, key, 'cpu', numel,
+     * view_metadata), offset, size, stride, False, OrderedDict())}, view_metadata None when {@code viewKey} is null.
+     */
+    PickleBytes legacyTensor(String key, int numel, String viewKey, int viewOffset, int viewSize, int offset,
+                             int[] size, int[] stride) {
+        global("torch._utils", "_rebuild_tensor_v2");
+        mark();
+        mark().str("storage").global("torch", "FloatStorage").str(key).str("cuda:0").integer(numel);
+        if (viewKey == null) {
+            op('N');
+        } else {
+            str(viewKey).integer(viewOffset).integer(viewSize).op(0x87);
+        }
+        op('t').op('Q');
+        integer(offset);
+        intTuple(size);
+        intTuple(stride);
+        op(0x89);
+        global("collections", "OrderedDict").op(')').op('R');
+        op('t');
+        return op('R');
+    }
+
+    /**
+     * A legacy-format file: magic, protocol 1001, sys_info, this main pickle, the key list, then per key its int64
+     * element count (as given) and its bytes.
+     */
+    static byte[] legacy(java.math.BigInteger magic, boolean littleEndian, byte[] mainPickle,
+                         java.util.List<String> keys, java.util.List<Long> counts, java.util.List<byte[]> storages) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new PickleWriter().dump(magic));
+        out.writeBytes(new PickleWriter().dump(1001L));
+        java.util.LinkedHashMap<Object, Object> sysInfo = new java.util.LinkedHashMap<>();
+        sysInfo.put("protocol_version", 1001L);
+        sysInfo.put("little_endian", littleEndian);
+        out.writeBytes(new PickleWriter().dump(sysInfo));
+        out.writeBytes(mainPickle);
+        out.writeBytes(new PickleWriter().dump(new java.util.ArrayList<Object>(keys)));
+        for (int i = 0; i < storages.size(); i++) {
+            long n = counts.get(i);
+            for (int b = 0; b < 8; b++) {
+                out.write((int) (n >>> (8 * b)));
+            }
+            out.writeBytes(storages.get(i));
+        }
+        return out.toByteArray();
+    }
+
     /** A zip checkpoint like torch.save's, holding this pickle and the given storages (name -> bytes). */
     static byte[] zip(byte[] pickle, Map<String, byte[]> storages) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
