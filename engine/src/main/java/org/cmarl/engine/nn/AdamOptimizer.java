@@ -61,6 +61,20 @@ final class AdamOptimizer implements AutoCloseable {
 
     long steps() { return steps; }
 
+    /** First moments, one per parameter in the optimiser's order (owned here). */
+    List<Tensor> expAvg() { return java.util.Collections.unmodifiableList(expAvg); }
+
+    /** Second moments, idem. */
+    List<Tensor> expAvgSq() { return java.util.Collections.unmodifiableList(expAvgSq); }
+
+    /** Restores the step count of a checkpoint (the bias corrections depend on it). */
+    void setSteps(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("Adam step count " + steps + ", required >= 0");
+        }
+        this.steps = steps;
+    }
+
     /** Clears the parameters' gradients (set to zero, as {@code zero_grad} did before PyTorch 2.0). */
     void zeroGrad() {
         checkOpen();

@@ -170,6 +170,53 @@ public final class DqnLearner implements AutoCloseable {
         adam.zeroGrad();
     }
 
+    /**
+     * The optimiser's state as {@code torch.optim.Adam.state_dict()} of the published online network would hold it:
+     * per published parameter (state_dict order), its step count and moments; no entries before the first step.
+     *
+     * @param initialLearningRate the {@code initial_lr} a StepLR scheduler records
+     */
+    public org.cmarl.engine.io.AdamState optimiserState(double initialLearningRate) {
+        checkOpen();
+        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> m = online.publishedView(adam.expAvg());
+        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> v = online.publishedView(adam.expAvgSq());
+        java.util.List<org.cmarl.engine.io.AdamState.ParamState> params = new java.util.ArrayList<>();
+        for (String name : m.keySet()) {
+            params.add(adam.steps() == 0 ? null
+                    : new org.cmarl.engine.io.AdamState.ParamState(adam.steps(), m.get(name), v.get(name)));
+        }
+        return new org.cmarl.engine.io.AdamState(params,
+                org.cmarl.engine.io.AdamState.defaultHyperparameters(adam.learningRate(), initialLearningRate));
+    }
+
+    /** Restores {@link #optimiserState}: moments, step count and learning rate. */
+    public void loadOptimiserState(org.cmarl.engine.io.AdamState state) {
+        checkOpen();
+        java.util.List<String> names = online.parameterNames();
+        if (state.params().size() != names.size()) {
+            throw new IllegalArgumentException("optimiser state has " + state.params().size() + " parameters, "
+                    + online.describe() + " has " + names.size());
+        }
+        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> m = new java.util.LinkedHashMap<>();
+        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> v = new java.util.LinkedHashMap<>();
+        long steps = 0;
+        for (int i = 0; i < names.size(); i++) {
+            org.cmarl.engine.io.AdamState.ParamState p = state.params().get(i);
+            if (p == null) {
+                return; // no step taken yet: fresh moments are the state
+            }
+            m.put(names.get(i), p.expAvg());
+            v.put(names.get(i), p.expAvgSq());
+            steps = (long) p.step();
+        }
+        online.loadPublished(adam.expAvg(), m);
+        online.loadPublished(adam.expAvgSq(), v);
+        adam.setSteps(steps);
+        if (state.lr() > 0) {
+            adam.setLearningRate(state.lr());
+        }
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("DQN learner is closed");

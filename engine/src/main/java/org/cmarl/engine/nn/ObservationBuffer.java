@@ -130,6 +130,15 @@ public final class ObservationBuffer implements AutoCloseable {
         return new ObservationBuffer(capacityBatch, agents, elementType, device == null ? Device.CPU : device);
     }
 
+    /**
+     * The native memory under the tensor view, for writers that take a block and an offset (the environment).
+     * Still owned by this buffer: do not close it.
+     */
+    public NativeBlock block() {
+        checkOpen();
+        return block;
+    }
+
     public int capacityBatch() { return capacityBatch; }
     public int agents() { return agents; }
     public ElementType elementType() { return elementType; }

@@ -490,6 +490,36 @@ public final class QNetwork implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------------
 
+    /**
+     * Tensors shaped like the internal parameters (e.g. Adam's moments), seen under the published names and
+     * shapes, in published order: what a PyTorch optimiser state_dict holds per parameter.
+     */
+    LinkedHashMap<String, TensorData> publishedView(List<Tensor> internalLike) {
+        checkOpen();
+        LinkedHashMap<String, TensorData> out = new LinkedHashMap<>();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (Slot s : slots) {
+                out.put(s.name, toTensorData(s.view.apply(internalLike.get(parameters.indexOf(s.owner))), s.shape));
+            }
+        }
+        return out;
+    }
+
+    /** The inverse of {@link #publishedView}: copies published-name tensors into tensors shaped like the parameters. */
+    void loadPublished(List<Tensor> internalLike, Map<String, TensorData> published) {
+        checkOpen();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (Slot s : slots) {
+                TensorData td = published.get(s.name);
+                if (td == null || !java.util.Arrays.equals(td.shape(), s.shape) || td.dtype() != DType.FLOAT32) {
+                    throw new IllegalArgumentException("optimiser state for " + s.name + " is "
+                            + (td == null ? "missing" : td + ", expected float32 " + java.util.Arrays.toString(s.shape)));
+                }
+                s.view.apply(internalLike.get(parameters.indexOf(s.owner))).copy_(cpuTensor(td));
+            }
+        }
+    }
+
     /** The internal parameter tensors (stacked layout), for the optimiser. */
     List<Tensor> parameterTensors() {
         checkOpen();

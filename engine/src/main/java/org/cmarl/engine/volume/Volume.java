@@ -96,6 +96,57 @@ public final class Volume implements AutoCloseable {
         return new Volume(name, nx, ny, nz, spacingMm, voxelToPhysical, stats, f, b);
     }
 
+    /**
+     * Moves this volume's native memory into a new volume that carries {@code stats} (known only after the voxels
+     * are filled, e.g. the normalised mean). Ownership moves: this instance becomes closed without freeing anything,
+     * the returned one owns the memory.
+     */
+    public Volume withStats(IntensityStats stats) {
+        checkOpen();
+        closed = true;
+        return new Volume(name, nx, ny, nz, spacingMm, voxelToPhysical, stats, floatMemory, byteMemory);
+    }
+
+    /**
+     * Fills both planes from values in NIfTI file order ({@code index = x + nx * (y + ny * z)}, x fastest), already
+     * in [0, 255]: the float plane gets the values, the uint8 plane their truncation towards zero (as
+     * {@link #deriveBytePlane()} would). One pass, transposing in 16 x 16 (x, z) tiles per y so that reads (16 z rows,
+     * stride nx*ny) and writes (16 runs of 16 contiguous voxels, one per x) use whole cache lines.
+     *
+     * @param xFastest at least {@link #voxelCount()} values
+     */
+    public void fillFromFileOrder(float[] xFastest) {
+        checkOpen();
+        if (xFastest.length < voxelCount()) {
+            throw new IllegalArgumentException(name + ": " + xFastest.length + " values, required " + voxelCount());
+        }
+        final int nx = this.nx;
+        final int ny = this.ny;
+        final int nz = this.nz;
+        final int sliceXY = nx * ny;
+        final long floatBase = floatAddress;
+        final long byteBase = byteAddress;
+        final int tile = 16;
+        // bounds: every index below is < nx*ny*nz, checked against both array and planes above
+        for (int y = 0; y < ny; y++) {
+            for (int z0 = 0; z0 < nz; z0 += tile) {
+                final int z1 = Math.min(z0 + tile, nz);
+                for (int x0 = 0; x0 < nx; x0 += tile) {
+                    final int x1 = Math.min(x0 + tile, nx);
+                    for (int x = x0; x < x1; x++) {
+                        final int dstRow = (x * ny + y) * nz;
+                        int src = x + nx * y + sliceXY * z0;
+                        for (int z = z0; z < z1; z++, src += sliceXY) {
+                            final float v = xFastest[src];
+                            org.agrona.UnsafeApi.putFloat(floatBase + ((long) (dstRow + z) << 2), v);
+                            org.agrona.UnsafeApi.putByte(byteBase + dstRow + z, (byte) (int) v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Recomputes the uint8 plane from the float plane: truncation towards zero, values already in [0, 255]. */
     public void deriveBytePlane() {
         checkOpen();
