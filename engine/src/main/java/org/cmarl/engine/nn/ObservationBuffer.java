@@ -3,8 +3,6 @@ package org.cmarl.engine.nn;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.BoolOptional;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -28,8 +26,9 @@ import org.cmarl.engine.memory.NativeBlock;
  * {@code p} and the frames follow cyclically, so an environment can keep each agent's 4 frames as a ring and
  * overwrite one slot per step instead of shifting 3 frames.
  *
- * <p>On CUDA the buffer is page-locked host memory allocated by libtorch instead of a {@link NativeBlock}, so the
- * single explicit host -> device copy of {@link QNetwork#forward} is a pinned transfer.
+ * <p>On CUDA the one explicit copy per forward is this block -> device. The block is ordinary (pageable) memory:
+ * pinning memory we allocated needs {@code cudaHostRegister}, which the CPU build of the presets lacks, and the
+ * environment writes into a {@link NativeBlock}; CUDA stages pageable copies through its own pinned buffer.
  *
  * <p>One owner: {@link #close()} frees the native block and the tensor view over it (idempotent); using the
  * buffer after close throws {@link IllegalStateException}.
@@ -59,15 +58,12 @@ public final class ObservationBuffer implements AutoCloseable {
     private final int capacityBatch;
     private final int agents;
     private final ElementType elementType;
-    /** The bytes on the CPU path; null on the CUDA path, where {@link #view} owns pinned memory. */
     private final NativeBlock block;
-    /** CPU: a view over {@link #block}, not owning it, never outliving it (closed first). CUDA: the owner. */
+    /** A view over {@link #block}, not owning it; it must never outlive the block, hence closed first. */
     private final Tensor view;
-    private final long hostAddress;
-    private final UnsafeBuffer hostBuffer;
     private boolean closed;
 
-    private ObservationBuffer(int capacityBatch, int agents, ElementType elementType, Device device) {
+    private ObservationBuffer(int capacityBatch, int agents, ElementType elementType) {
         Torch.ensureLoaded();
         this.capacityBatch = capacityBatch;
         this.agents = agents;
@@ -81,45 +77,25 @@ public final class ObservationBuffer implements AutoCloseable {
             NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS};
         torch.ScalarType scalarType = elementType == ElementType.FLOAT32 ? torch.ScalarType.Float
                 : torch.ScalarType.Byte;
+        this.block = NativeBlock.allocate(bytes, ALIGNMENT_BYTES);
+        final long blockAddress = block.address();
         try (PointerScope scope = new PointerScope()) {
-            if (device == Device.CUDA) {
-                // CUDA: page-locked host memory owned by libtorch, so that the one host -> device copy per
-                // forward is a DMA transfer; the environment writes into it through the same Agrona view.
-                this.block = null;
-                TensorOptions options = new TensorOptions(scalarType).pinned_memory(new BoolOptional(true));
-                Tensor t = Torch.keep(scope, torch.empty(shape, options, new MemoryFormatOptional()));
-                t.zero_();
-                this.view = t;
-                this.hostAddress = t.data_ptr().address();
-                this.hostBuffer = new UnsafeBuffer(hostAddress, (int) bytes);
-            } else {
-                this.block = NativeBlock.allocate(bytes, ALIGNMENT_BYTES);
-                final long blockAddress = block.address();
-                Pointer data = new Pointer() {
-                    {
-                        // Not owning: no deallocator, the block frees the bytes.
-                        this.address = blockAddress;
-                    }
-                };
-                // from_blob without a deleter: the tensor views the block's bytes; close() frees it before the block.
-                this.view = Torch.keep(scope, torch.from_blob(data, shape, new TensorOptions(scalarType)));
-                this.hostAddress = blockAddress;
-                this.hostBuffer = block.buffer();
-            }
+            Pointer data = new Pointer() {
+                {
+                    // Not owning: no deallocator, the block frees the bytes.
+                    this.address = blockAddress;
+                }
+            };
+            // from_blob without a deleter: the tensor views the block's bytes; close() frees it before the block.
+            this.view = Torch.keep(scope, torch.from_blob(data, shape, new TensorOptions(scalarType)));
         }
-    }
-
-    /** A CPU buffer: {@link #allocate(int, int, ElementType, Device)} on {@link Device#CPU}. */
-    public static ObservationBuffer allocate(int capacityBatch, int agents, ElementType elementType) {
-        return allocate(capacityBatch, agents, elementType, Device.CPU);
     }
 
     /**
      * @param capacityBatch most observations per forward pass (1 in evaluation, the mini-batch size in training)
      * @param agents        agents per observation
-     * @param device        the networks' device: CUDA gets page-locked (pinned) host memory, CPU a NativeBlock
      */
-    public static ObservationBuffer allocate(int capacityBatch, int agents, ElementType elementType, Device device) {
+    public static ObservationBuffer allocate(int capacityBatch, int agents, ElementType elementType) {
         if (capacityBatch < 1 || agents < 1) {
             throw new IllegalArgumentException("capacityBatch=" + capacityBatch + ", agents=" + agents
                     + ", both required >= 1");
@@ -127,7 +103,7 @@ public final class ObservationBuffer implements AutoCloseable {
         if (elementType == null) {
             throw new IllegalArgumentException("elementType is null");
         }
-        return new ObservationBuffer(capacityBatch, agents, elementType, device == null ? Device.CPU : device);
+        return new ObservationBuffer(capacityBatch, agents, elementType);
     }
 
     /**
@@ -154,13 +130,13 @@ public final class ObservationBuffer implements AutoCloseable {
     /** First byte of the block. */
     public long address() {
         checkOpen();
-        return hostAddress;
+        return block.address();
     }
 
     /** Agrona view over the whole block (int-indexed; every supported capacity fits). */
     public UnsafeBuffer buffer() {
         checkOpen();
-        return hostBuffer;
+        return block.buffer();
     }
 
     /** The view over the first {@code batch} observations, in the caller's PointerScope. */
@@ -188,8 +164,6 @@ public final class ObservationBuffer implements AutoCloseable {
         }
         closed = true;
         view.close();
-        if (block != null) {
-            block.close();
-        }
+        block.close();
     }
 }

@@ -424,11 +424,10 @@ public final class QNetwork implements AutoCloseable {
         }
         Tensor in = observationsHost;
         if (device == Device.CUDA) {
-            // The one explicit host -> device copy (pinned source, see ObservationBuffer, so non-blocking is safe: the
-            // Q-values are read back on the same stream before the caller can rewrite the buffer); uint8 travels
-            // as bytes and is widened on the device.
+            // The one explicit host -> device copy (see ObservationBuffer); uint8 travels as bytes and is widened
+            // on the device.
             try (org.bytedeco.pytorch.Device d = device.toTorch()) {
-                in = in.to(d, in.scalar_type(), true, false, new org.bytedeco.pytorch.MemoryFormatOptional());
+                in = in.to(d, in.scalar_type());
             }
         }
         long batch = in.size(0);
