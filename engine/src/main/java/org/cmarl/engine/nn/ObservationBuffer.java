@@ -26,6 +26,10 @@ import org.cmarl.engine.memory.NativeBlock;
  * {@code p} and the frames follow cyclically, so an environment can keep each agent's 4 frames as a ring and
  * overwrite one slot per step instead of shifting 3 frames.
  *
+ * <p>On CUDA the one explicit copy per forward is this block -> device. The block is ordinary (pageable) memory:
+ * pinning memory we allocated needs {@code cudaHostRegister}, which the CPU build of the presets lacks, and the
+ * environment writes into a {@link NativeBlock}; CUDA stages pageable copies through its own pinned buffer.
+ *
  * <p>One owner: {@link #close()} frees the native block and the tensor view over it (idempotent); using the
  * buffer after close throws {@link IllegalStateException}.
  */
@@ -65,6 +69,14 @@ public final class ObservationBuffer implements AutoCloseable {
         this.agents = agents;
         this.elementType = elementType;
         long bytes = (long) capacityBatch * agents * NetworkConfig.FRAMES * FRAME_VALUES * elementType.bytes;
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("observation buffer of " + capacityBatch + " x " + agents + " agents ("
+                    + elementType + ") needs " + bytes + " bytes, at most " + Integer.MAX_VALUE + " supported");
+        }
+        long[] shape = {capacityBatch, agents, NetworkConfig.FRAMES, NetworkConfig.ROI_VOXELS,
+            NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS};
+        torch.ScalarType scalarType = elementType == ElementType.FLOAT32 ? torch.ScalarType.Float
+                : torch.ScalarType.Byte;
         this.block = NativeBlock.allocate(bytes, ALIGNMENT_BYTES);
         final long blockAddress = block.address();
         try (PointerScope scope = new PointerScope()) {
@@ -74,12 +86,8 @@ public final class ObservationBuffer implements AutoCloseable {
                     this.address = blockAddress;
                 }
             };
-            TensorOptions options = new TensorOptions(
-                    elementType == ElementType.FLOAT32 ? torch.ScalarType.Float : torch.ScalarType.Byte);
-            Tensor t = torch.from_blob(data, new long[] {capacityBatch, agents, NetworkConfig.FRAMES,
-                NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS}, options);
-            Torch.keep(scope, t);
-            this.view = t;
+            // from_blob without a deleter: the tensor views the block's bytes; close() frees it before the block.
+            this.view = Torch.keep(scope, torch.from_blob(data, shape, new TensorOptions(scalarType)));
         }
     }
 

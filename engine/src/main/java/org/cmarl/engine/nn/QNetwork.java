@@ -424,7 +424,8 @@ public final class QNetwork implements AutoCloseable {
         }
         Tensor in = observationsHost;
         if (device == Device.CUDA) {
-            // The one explicit host -> device copy; uint8 travels as bytes and is widened on the device.
+            // The one explicit host -> device copy (see ObservationBuffer); uint8 travels as bytes and is widened
+            // on the device.
             try (org.bytedeco.pytorch.Device d = device.toTorch()) {
                 in = in.to(d, in.scalar_type());
             }
