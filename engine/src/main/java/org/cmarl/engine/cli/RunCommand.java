@@ -35,11 +35,8 @@ import org.cmarl.engine.train.TrainConfig;
 import org.cmarl.engine.train.Trainer;
 import org.cmarl.engine.train.TrainingCheckpoints;
 import org.cmarl.engine.train.TrainingLog;
-import org.cmarl.engine.volume.FileList;
+import org.cmarl.engine.viz.EpisodeGifRecorder;
 import org.cmarl.engine.volume.FileType;
-import org.cmarl.engine.volume.LandmarkReader;
-import org.cmarl.engine.volume.NiftiReader;
-import org.cmarl.engine.volume.Volume;
 
 /**
  * {@code --task train|eval|play}: the published DQN.py command line on the engine. Everything the user gave is
@@ -140,7 +137,7 @@ public final class RunCommand {
      * Builds the network the flags describe and loads the checkpoint into it: an architecture or agent count that
      * disagrees with the flags is reported before any image is loaded.
      */
-    private static void checkFits(NetworkConfig config, java.util.Map<String, TensorData> weights, Path file) {
+    static void checkFits(NetworkConfig config, java.util.Map<String, TensorData> weights, Path file) {
         if (weights == null) {
             return;
         }
@@ -151,7 +148,7 @@ public final class RunCommand {
         }
     }
 
-    private static java.util.Map<String, TensorData> weightsOf(Checkpoint c) throws IOException {
+    static java.util.Map<String, TensorData> weightsOf(Checkpoint c) throws IOException {
         return c.isTrainingCheckpoint() ? c.training().qNetwork() : c.stateDict();
     }
 
@@ -174,45 +171,13 @@ public final class RunCommand {
     }
 
     private List<EvalImage> loadImages(List<Path> lists, FileType type, boolean play) {
-        List<Path> imageFiles;
-        List<Path> landmarkFiles = null;
-        if (lists.size() == 2 && !play) {
-            List<FileList.Pair> pairs = FileList.pairs(lists.get(0), lists.get(1));
-            imageFiles = new ArrayList<>();
-            landmarkFiles = new ArrayList<>();
-            for (FileList.Pair p : pairs) {
-                imageFiles.add(p.image());
-                landmarkFiles.add(p.landmarks());
-            }
-        } else {
-            imageFiles = FileList.read(lists.get(0));
-        }
-        List<EvalImage> images = new ArrayList<>();
-        try (ProgressBar bar = bar("loading", imageFiles.size(), " images")) {
-            for (int i = 0; i < imageFiles.size(); i++) {
-                Volume v = NiftiReader.load(imageFiles.get(i));
-                int[][] landmarks = null;
-                try {
-                    if (landmarkFiles != null) {
-                        landmarks = new int[o.landmarks.size()][];
-                        for (int a = 0; a < landmarks.length; a++) {
-                            landmarks[a] = LandmarkReader.landmark(landmarkFiles.get(i), type, o.landmarks.get(a), v);
-                        }
-                    }
-                } catch (RuntimeException e) {
-                    v.close();
-                    throw e;
-                }
-                images.add(new EvalImage(imageFiles.get(i).getFileName().toString(), v, landmarks));
-                bar.step();
-            }
+        ImageSet set = ImageSet.load(lists, play, out);
+        try {
+            return set.images(type, set.hasLandmarks() ? o.landmarks : null);
         } catch (RuntimeException e) {
-            for (EvalImage im : images) {
-                im.volume().close();
-            }
+            set.close();
             throw e;
         }
-        return images;
     }
 
     private ProgressBar bar(String task, long max, String unit) {
@@ -233,10 +198,11 @@ public final class RunCommand {
         List<EpisodeResult> results;
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
-             ProgressBar bar = bar(o.task.name(), total, " episodes")) {
+             ProgressBar bar = bar(o.task.name(), total, " episodes");
+             EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null) {
             net.loadStateDict(weights);
             results = new Evaluator(q, mode, o.stepsPerEpisode).run(images, spawns, new SplittableRandom(seed),
-                    r -> bar.step());
+                    r -> bar.step(), gifs);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Path csv = runDir.resolve("results.csv");
@@ -248,6 +214,9 @@ public final class RunCommand {
             out.println(DistanceSummary.of(results).describe());
         }
         out.println("results: " + csv);
+        if (o.saveGif) {
+            out.println("GIFs: " + runDir.resolve("gifs"));
+        }
         return 0;
     }
 
