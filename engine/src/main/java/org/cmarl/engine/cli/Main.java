@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 InfoCommand.class,
                 SynthCommand.class,
                 CheckpointCommand.class,
+                PlotCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"",
                 "Published usage (DQN.py flags unchanged), e.g.:",
