@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 SynthCommand.class,
                 CheckpointCommand.class,
                 PlotCommand.class,
+                VisualiseCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"",
                 "Published usage (DQN.py flags unchanged), e.g.:",

@@ -78,8 +78,12 @@ public final class EpisodeGifRecorder implements Evaluator.StepListener, AutoClo
 
     /** {@code episode_0001_<image name without .nii/.nii.gz, other than [A-Za-z0-9._-] replaced by _>.gif}. */
     public static String fileName(int episode, String imageName) {
-        String stem = imageName.replaceFirst("\\.nii(\\.gz)?$", "").replaceAll("[^A-Za-z0-9._-]", "_");
-        return String.format(Locale.ROOT, "episode_%04d_%s.gif", episode + 1, stem);
+        return String.format(Locale.ROOT, "episode_%04d_%s.gif", episode + 1, stem(imageName));
+    }
+
+    /** An image file name without {@code .nii}/{@code .nii.gz}, characters other than [A-Za-z0-9._-] as _. */
+    public static String stem(String imageName) {
+        return imageName.replaceFirst("\\.nii(\\.gz)?$", "").replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     /** The finished GIFs, in completion order. */
