@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
                 CheckpointCommand.class,
                 PlotCommand.class,
                 VisualiseCommand.class,
+                EvaluateModelsCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"",
                 "Published usage (DQN.py flags unchanged), e.g.:",
