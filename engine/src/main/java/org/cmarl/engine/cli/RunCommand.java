@@ -79,6 +79,9 @@ public final class RunCommand {
         if (o.viz > 0 || o.saveVideo) {
             out.println("note: this engine has no on-screen viewer or video writer (--viz, --saveVideo); use --saveGif");
         }
+        if (o.saveGif && mode == Mode.TRAIN) {
+            out.println("note: --saveGif records --task eval and play episodes, not training");
+        }
         int agents = o.landmarks.size();
         Architecture arch = Architecture.parse(o.modelName.name());
         TeamReward teamReward = o.teamReward == null ? TeamReward.NONE : TeamReward.parse(o.teamReward.name());

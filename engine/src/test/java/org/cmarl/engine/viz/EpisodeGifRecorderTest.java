@@ -1,6 +1,7 @@
 package org.cmarl.engine.viz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -105,6 +106,32 @@ class EpisodeGifRecorderTest {
 
     static int[] landmarks(int agent) {
         return agent == 0 ? new int[]{10, 12, 30} : new int[]{45, 40, 8};
+    }
+
+    @Test
+    void shouldDrawAgentsButNoTargetWhenPlaying() throws IOException {
+        Path gifs = dir.resolve("play");
+        List<EpisodeResult> results;
+        try (Volume a = VizFixtures.ramp("p.nii.gz", NX, NY, NZ);
+             VizFixtures.FixedActionQ q = new VizFixtures.FixedActionQ(1, 1, 0);
+             EpisodeGifRecorder recorder = new EpisodeGifRecorder(gifs, 100, 1)) {
+            results = new Evaluator(q, Mode.PLAY, MAX_STEPS).run(List.of(new EvalImage("p.nii.gz", a, null)),
+                    List.of(Spawn.fixed(0.5, 0.5, 0.5)), null, r -> { }, recorder);
+        }
+        List<BufferedImage> frames = frames(gifs.resolve("episode_0001_p.gif"));
+        assertEquals(1 + results.get(0).steps(), frames.size());
+        EpisodeFrameRenderer layout = new EpisodeFrameRenderer(1);
+        for (int i = 0; i < frames.size(); i++) {
+            BufferedImage f = frames.get(i);
+            assertEquals(NX, f.getWidth());
+            for (int y = 0; y < f.getHeight(); y++) {
+                for (int x = 0; x < f.getWidth(); x++) {
+                    assertTrue((f.getRGB(x, y) | 0xff000000) != Palette.TARGET.getRGB(), "no target in play mode");
+                }
+            }
+        }
+        int[] end = layout.voxelCentrePx(0, results.get(0).end()[0][0], results.get(0).end()[0][1], NX, NY);
+        assertEquals(Palette.agent(0).getRGB(), frames.get(frames.size() - 1).getRGB(end[0], end[1]) | 0xff000000);
     }
 
     @Test
