@@ -1,8 +1,10 @@
 package org.cmarl.engine.viz;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.WritableRaster;
+import java.awt.image.DataBufferByte;
+import java.awt.image.PixelInterleavedSampleModel;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.cmarl.engine.volume.Volume;
 
 /**
@@ -50,7 +52,7 @@ public final class SliceDrawing {
 
     /**
      * Fills the slice {@code axis = index} at {@code (leftPx, topPx)}: palette grey indices into an indexed image
-     * (see {@link Palette}), grey RGB into any other. {@code index} is clamped into the image.
+     * (see {@link Palette}), grey RGB into any other. Allocates nothing but a 3-int index on the indexed path. {@code index} is clamped into the image.
      */
     public static void draw(Volume image, int axis, int index, BufferedImage target, int leftPx, int topPx,
                             int pixelsPerVoxel) {
@@ -60,8 +62,37 @@ public final class SliceDrawing {
         final int nv = image.dim(va);
         final int k = pixelsPerVoxel;
         final int fixed = Math.max(0, Math.min(image.dim(axis) - 1, index));
-        final boolean indexed = target.getType() == BufferedImage.TYPE_BYTE_INDEXED;
-        final WritableRaster raster = target.getRaster();
+        if (target.getType() == BufferedImage.TYPE_BYTE_INDEXED
+                && target.getRaster().getDataBuffer() instanceof DataBufferByte buffer
+                && target.getRaster().getSampleModel() instanceof PixelInterleavedSampleModel model
+                && model.getPixelStride() == 1) {
+            // Straight into the frame's bytes: one palette index per pixel, rows scanlineStride apart. This is
+            // the per-step cost of --saveGif, so no per-pixel Raster calls. The inner loop runs along v, the
+            // higher axis, whose voxels are closer in memory (z fastest, then y: Volume's layout): along u the
+            // stride would be ny * nz floats (158 KB on the brain scans), a TLB miss per voxel.
+            final byte[] pixels = buffer.getData();
+            final int stride = model.getScanlineStride();
+            final UnsafeBuffer voxels = image.floatVoxels();
+            final int[] strideOf = {image.ny() * image.nz(), image.nz(), 1};
+            final int base = fixed * strideOf[axis];
+            final int uStride = strideOf[ua];
+            final int vStride = strideOf[va];
+            for (int u = 0; u < nu; u++) {
+                final int col = leftPx + u * k;
+                int at0 = base + u * uStride;
+                for (int v = 0; v < nv; v++, at0 += vStride) {
+                    final byte idx = (byte) Palette.greyIndex(voxels.getFloat(at0 * Float.BYTES));
+                    final int row = topPx + (nv - 1 - v) * k;
+                    for (int dy = 0; dy < k; dy++) {
+                        final int at = (row + dy) * stride + col;
+                        for (int dx = 0; dx < k; dx++) {
+                            pixels[at + dx] = idx;
+                        }
+                    }
+                }
+            }
+            return;
+        }
         final int[] xyz = new int[3];
         xyz[axis] = fixed;
         for (int v = 0; v < nv; v++) {
@@ -71,20 +102,11 @@ public final class SliceDrawing {
                 xyz[ua] = u;
                 float value = image.value(xyz[0], xyz[1], xyz[2]);
                 int col = leftPx + u * k;
-                if (indexed) {
-                    int idx = Palette.greyIndex(value);
-                    for (int dy = 0; dy < k; dy++) {
-                        for (int dx = 0; dx < k; dx++) {
-                            raster.setSample(col + dx, row + dy, 0, idx);
-                        }
-                    }
-                } else {
-                    int g = (int) Math.max(0, Math.min(255, value));
-                    int rgb = 0xff000000 | (g << 16) | (g << 8) | g;
-                    for (int dy = 0; dy < k; dy++) {
-                        for (int dx = 0; dx < k; dx++) {
-                            target.setRGB(col + dx, row + dy, rgb);
-                        }
+                int g = (int) Math.max(0, Math.min(255, value));
+                int rgb = 0xff000000 | (g << 16) | (g << 8) | g;
+                for (int dy = 0; dy < k; dy++) {
+                    for (int dx = 0; dx < k; dx++) {
+                        target.setRGB(col + dx, row + dy, rgb);
                     }
                 }
             }
