@@ -32,10 +32,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * rendered (axial slice per agent, ROI box, target ring, text) and appended to an animated GIF (LZW encoding, file
  * write). A new GIF is started every 200 frames, as an episode of 200 steps would.
  *
- * <p>Expected: a few hundred frames/s for one agent at 2 pixels per voxel on the 182 x 218 sample slice (a
- * 364 x 486 frame, about 177 k pixels to fill and encode), roughly inverse in the number of agents; the environment
- * step alone is tens of thousands per second (EnvStepBenchmark), and a CPU network forward pass (a few per second
- * on this machine) dominates an evaluation step, so GIFs cost a few percent of evaluation time.
+ * <p>Expected: about 100-300 frames/s for one agent at 2 pixels per voxel on the 182 x 218 sample slice (a
+ * 364 x 486 frame; ImageIO's LZW encoder takes most of it, filling the slice about 1 ms), about 2x more at 1 pixel
+ * per voxel, and 10-30 frames/s for 5 agents (frames 5x wider). Measured 2026-11-26 on the shared 2-core Xeon
+ * (load 6.5): 131 frames/s (1 agent, 2 px), 277 (1 agent, 1 px), 10 (5 agents, 2 px), 33 (5 agents, 1 px), against
+ * 7,843 and 917 environment steps/s (EnvStepBenchmark, float32) in the same run. A CPU forward pass of the
+ * published Network3d (about 5 evaluation steps/s here) dominates an evaluation step, so GIFs of one agent add a
+ * few percent to evaluation time.
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
