@@ -12,8 +12,6 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
@@ -216,9 +214,7 @@ public final class RunCommand {
     }
 
     private ProgressBar bar(String task, long max, String unit) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUnit(unit, 1).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
-                .continuousUpdate().build();
+        return org.cmarl.engine.ui.ProgressBars.create(task, max, unit, out);
     }
 
     private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,

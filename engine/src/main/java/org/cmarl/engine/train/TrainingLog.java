@@ -10,8 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * What a training run leaves for people: {@code logs.txt} (command line, full configuration, every epoch's figures;
@@ -80,9 +78,7 @@ public final class TrainingLog implements AutoCloseable {
 
     void warmUpStarted(int transitions) {
         if (progressBar && transitions > 0) {
-            bar = new ProgressBarBuilder().setTaskName("warm-up").setInitialMax(transitions)
-                    .setStyle(ProgressBarStyle.ASCII).setUnit(" transitions", 1).setConsumer(
-                            new me.tongfei.progressbar.ConsoleProgressBarConsumer(console)).build();
+            bar = org.cmarl.engine.ui.ProgressBars.create("warm-up", transitions, " transitions", console);
         } else {
             console.println("warm-up: " + transitions + " random-policy transitions");
         }
@@ -107,9 +103,7 @@ public final class TrainingLog implements AutoCloseable {
         updatesSinceBar += o.updates();
         if (progressBar) {
             if (bar == null) {
-                bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(-1)
-                        .setStyle(ProgressBarStyle.ASCII).setUnit(" episodes", 1).setConsumer(
-                                new me.tongfei.progressbar.ConsoleProgressBarConsumer(console)).build();
+                bar = org.cmarl.engine.ui.ProgressBars.create("train", -1, " episodes", console);
             }
             bar.stepTo(state.episode());
             double seconds = (System.nanoTime() - barNanos) / 1e9;
