@@ -25,6 +25,7 @@ public final class TrainingLog implements AutoCloseable {
     private final Writer progressCsv;
     private final TensorBoardWriter tensorBoard;
     private final int agents;
+    private final int maxEpisodes;
     private ProgressBar bar;
     private long lastEpisodeSteps;
     private long stepsSinceBar;
@@ -44,6 +45,7 @@ public final class TrainingLog implements AutoCloseable {
         this.console = console;
         this.progressBar = progressBar;
         this.agents = config.agents();
+        this.maxEpisodes = config.maxEpisodes();
         Files.createDirectories(runDir);
         this.logTxt = Files.newBufferedWriter(runDir.resolve("logs.txt"), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -103,7 +105,7 @@ public final class TrainingLog implements AutoCloseable {
         updatesSinceBar += o.updates();
         if (progressBar) {
             if (bar == null) {
-                bar = org.cmarl.engine.ui.ProgressBars.create("train", -1, " episodes", console);
+                bar = org.cmarl.engine.ui.ProgressBars.create("train", maxEpisodes, " episodes", console);
             }
             bar.stepTo(state.episode());
             double seconds = (System.nanoTime() - barNanos) / 1e9;
