@@ -234,11 +234,26 @@ public final class IntensityNormaliser {
     }
 
     /**
-     * Clips and rescales {@code values[0..n)} in place to [0, 255] (SPEC.md section 1) and returns their mean.
+     * The clip-and-rescale of SPEC.md section 1 for one image, decided from its raw statistics alone (so a constant
+     * image is rejected before any voxel memory is allocated).
      *
+     * @param low   p10 cast to float32: voxels below become this
+     * @param high  p99 cast to float32: voxels above become this
+     * @param scale {@code 255 / (max - min)} of the clipped image, in double
+     * @param shift {@code -min * scale}
+     */
+    public record Rescale(float low, float high, double scale, double shift) {
+
+        /** One voxel: clip, {@code float32(double(v) * scale + shift)}, clamp to [0, 255]. */
+        public float apply(float v) {
+            return rescale(v, low, high, scale, shift);
+        }
+    }
+
+    /**
      * @throws ImageFormatException naming {@code source} when the clipped image is constant
      */
-    public static double normaliseInPlace(float[] values, int n, RawStats raw, String source) {
+    public static Rescale rescaleFor(RawStats raw, String source) {
         final float lowF = (float) raw.p10();   // SPEC.md section 1: thresholds cast to float32 before comparing
         final float highF = (float) raw.p99();
         final float clippedMin = clip((float) raw.min(), lowF, highF);
@@ -249,11 +264,43 @@ public final class IntensityNormaliser {
         }
         // the published image library's rescale: double scale and shift, float32 result, clamped (SPEC.md 1)
         final double scale = OUTPUT_MAX / ((double) clippedMax - (double) clippedMin);
-        final double shift = -(double) clippedMin * scale;
+        return new Rescale(lowF, highF, scale, -(double) clippedMin * scale);
+    }
+
+    /**
+     * Clips and rescales {@code values[0..n)} in place to [0, 255] (SPEC.md section 1) and returns their mean.
+     *
+     * @throws ImageFormatException naming {@code source} when the clipped image is constant
+     */
+    public static double normaliseInPlace(float[] values, int n, RawStats raw, String source) {
+        Rescale r = rescaleFor(raw, source);
+        return rescaleRun(values, 0, n, r) / n;
+    }
+
+    /**
+     * Rescales, in place, the voxels with {@code x} in {@code [xFrom, xTo)} of an {@code nx x ny x nz} image in file
+     * order (x fastest) and returns their sum. Disjoint x ranges touch disjoint voxels, so two threads can each
+     * take one.
+     */
+    public static double rescaleXRange(float[] values, int nx, int ny, int nz, int xFrom, int xTo, Rescale r) {
+        double sum = 0;
+        for (int row = 0; row < ny * nz; row++) {
+            final int base = row * nx;
+            sum += rescaleRun(values, base + xFrom, base + xTo, r);
+        }
+        return sum;
+    }
+
+    /** Rescales {@code values[from..to)} in place; returns their sum. */
+    private static double rescaleRun(float[] values, int from, int to, Rescale r) {
+        final float lowF = r.low();
+        final float highF = r.high();
+        final double scale = r.scale();
+        final double shift = r.shift();
         double sum0 = 0;
         double sum1 = 0;
-        final int n2 = n & ~1;
-        for (int i = 0; i < n2; i += 2) {
+        final int end2 = from + ((to - from) & ~1);
+        for (int i = from; i < end2; i += 2) {
             final float out0 = rescale(values[i], lowF, highF, scale, shift);
             final float out1 = rescale(values[i + 1], lowF, highF, scale, shift);
             values[i] = out0;
@@ -261,12 +308,12 @@ public final class IntensityNormaliser {
             sum0 += out0;
             sum1 += out1;
         }
-        if (n2 < n) {
-            final float out = rescale(values[n2], lowF, highF, scale, shift);
-            values[n2] = out;
+        if (end2 < to) {
+            final float out = rescale(values[end2], lowF, highF, scale, shift);
+            values[end2] = out;
             sum0 += out;
         }
-        return (sum0 + sum1) / n;
+        return sum0 + sum1;
     }
 
     private static float rescale(float v, float lowF, float highF, double scale, double shift) {

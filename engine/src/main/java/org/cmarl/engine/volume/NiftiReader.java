@@ -44,6 +44,8 @@ public final class NiftiReader {
     private static final long PIPELINE_SCRATCH_BUDGET_BYTES = 64L << 20;
     /** Inflate step of the helper thread: small enough to overlap, large enough that hand-offs are rare (28 per scan). */
     private static final int CHUNK_BYTES = 1 << 20;
+    /** Below this many voxels (2 M, about 128^3) one thread rescales and fills: a helper would not pay off. */
+    private static final int PARALLEL_MIN_VOXELS = 1 << 21;
     /** Longest wait for the helper between chunks; it unparks the consumer after each chunk anyway. */
     private static final long PARK_NANOS = 1_000_000;
 
@@ -82,14 +84,68 @@ public final class NiftiReader {
         String source = file.toString();
         int n = header.voxelCount();
         IntensityNormaliser.RawStats raw = normaliser.finish(scratchValues, n, source);
-        // normalised in the scratch array first, so a constant image fails before any native memory exists
-        double normalisedMean = IntensityNormaliser.normaliseInPlace(scratchValues, n, raw, source);
-        IntensityStats stats = new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(),
-                normalisedMean);
+        // decided from the statistics alone, so a constant image fails before any native memory exists
+        IntensityNormaliser.Rescale rescale = IntensityNormaliser.rescaleFor(raw, source);
         Volume volume = Volume.allocate(volumeName(file), header.nx(), header.ny(), header.nz(), header.spacingMm(),
-                header.voxelToPhysical(), stats);
-        volume.fillFromFileOrder(scratchValues);
-        return volume;
+                header.voxelToPhysical(), null);
+        try {
+            double normalisedSum = rescaleAndFill(header, rescale, volume);
+            IntensityStats stats = new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(),
+                    normalisedSum / n);
+            return volume.withStats(stats);
+        } catch (RuntimeException | Error e) {
+            volume.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Rescales the scratch voxels in place and transposes them into the volume; returns the sum of the normalised
+     * voxels. Large images are split into two x halves done by the caller and one helper thread: each half's
+     * rescale and fill touch only its own voxels (see {@link IntensityNormaliser#rescaleXRange} and
+     * {@link Volume#fillFromFileOrder(float[], int, int)}), so the halves need no coordination but the final join.
+     */
+    private double rescaleAndFill(NiftiHeader header, IntensityNormaliser.Rescale rescale, Volume volume) {
+        final int nx = header.nx();
+        final int ny = header.ny();
+        final int nz = header.nz();
+        final float[] values = scratchValues;
+        if (header.voxelCount() < PARALLEL_MIN_VOXELS || nx < 2 || Runtime.getRuntime().availableProcessors() < 2) {
+            double sum = IntensityNormaliser.rescaleXRange(values, nx, ny, nz, 0, nx, rescale);
+            volume.fillFromFileOrder(values, 0, nx);
+            return sum;
+        }
+        final int half = nx / 2;
+        final double[] helperSum = new double[1];
+        Runnable upperHalf = () -> {
+            helperSum[0] = IntensityNormaliser.rescaleXRange(values, nx, ny, nz, half, nx, rescale);
+            volume.fillFromFileOrder(values, half, nx);
+        };
+        Throwable[] helperError = new Throwable[1];
+        Thread helper = new Thread(() -> {
+            try {
+                upperHalf.run();
+            } catch (Throwable t) {
+                helperError[0] = t;
+            }
+        }, "nifti-fill");
+        helper.setDaemon(true);
+        helper.start();
+        double sum;
+        try {
+            sum = IntensityNormaliser.rescaleXRange(values, nx, ny, nz, 0, half, rescale);
+            volume.fillFromFileOrder(values, 0, half);
+        } finally {
+            // join also publishes the helper's writes (sum, voxels) to this thread
+            joinUninterruptibly(helper);
+        }
+        if (helperError[0] instanceof RuntimeException e) {
+            throw e;
+        }
+        if (helperError[0] instanceof Error e) {
+            throw e;
+        }
+        return sum + helperSum[0];
     }
 
     /**
