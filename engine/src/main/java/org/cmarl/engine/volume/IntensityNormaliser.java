@@ -222,18 +222,6 @@ public final class IntensityNormaliser {
     }
 
     /**
-     * Slow obvious reference: numpy "linear" percentile by full sort. For tests and tools only.
-     */
-    public static double percentileBySort(float[] values, int n, double q) {
-        float[] sorted = java.util.Arrays.copyOf(values, n);
-        java.util.Arrays.sort(sorted);
-        double virtualIndex = (n - 1) * (q / 100.0);
-        int lo = (int) Math.floor(virtualIndex);
-        int hi = Math.min(lo + 1, n - 1);
-        return lerp(sorted[lo], sorted[hi], virtualIndex - lo);
-    }
-
-    /**
      * The clip-and-rescale of SPEC.md section 1 for one image, decided from its raw statistics alone (so a constant
      * image is rejected before any voxel memory is allocated).
      *
