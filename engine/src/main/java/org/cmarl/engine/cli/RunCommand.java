@@ -1,0 +1,281 @@
+package org.cmarl.engine.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.cmarl.engine.env.Mode;
+import org.cmarl.engine.env.Spawn;
+import org.cmarl.engine.eval.DistanceSummary;
+import org.cmarl.engine.eval.EpisodeResult;
+import org.cmarl.engine.eval.EvalImage;
+import org.cmarl.engine.eval.Evaluator;
+import org.cmarl.engine.eval.NetworkQFunction;
+import org.cmarl.engine.eval.ResultsCsv;
+import org.cmarl.engine.io.Checkpoint;
+import org.cmarl.engine.io.PtReader;
+import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.nn.Architecture;
+import org.cmarl.engine.nn.Device;
+import org.cmarl.engine.nn.NetworkConfig;
+import org.cmarl.engine.nn.QNetwork;
+import org.cmarl.engine.nn.TeamReward;
+import org.cmarl.engine.nn.Torch;
+import org.cmarl.engine.train.TrainConfig;
+import org.cmarl.engine.train.Trainer;
+import org.cmarl.engine.train.TrainingCheckpoints;
+import org.cmarl.engine.train.TrainingLog;
+import org.cmarl.engine.volume.FileList;
+import org.cmarl.engine.volume.FileType;
+import org.cmarl.engine.volume.LandmarkReader;
+import org.cmarl.engine.volume.NiftiReader;
+import org.cmarl.engine.volume.Volume;
+
+/**
+ * {@code --task train|eval|play}: the published DQN.py command line on the engine. Everything the user gave is
+ * checked before any work starts (file lists, spawns, checkpoint against the flags, the log folder).
+ */
+public final class RunCommand {
+    private final RunOptions o;
+    private final PrintStream out;
+    private final String commandLine;
+
+    public RunCommand(RunOptions options, PrintStream out, String commandLine) {
+        this.o = options;
+        this.out = out;
+        this.commandLine = commandLine;
+    }
+
+    public int run() throws IOException {
+        Mode mode = switch (o.task) {
+            case train -> Mode.TRAIN;
+            case eval -> Mode.EVAL;
+            case play -> Mode.PLAY;
+        };
+        // --- check everything first
+        int needLists = mode == Mode.PLAY ? 1 : 2;
+        if (o.files.size() != needLists && !(mode == Mode.PLAY && o.files.size() == 2)) {
+            throw new BadInputException("--task " + o.task + " needs --files IMAGE_LIST" + (needLists == 2
+                    ? " LANDMARK_LIST" : "") + ", got " + o.files.size() + " list" + (o.files.size() == 1 ? "" : "s"));
+        }
+        if (!o.valFiles.isEmpty() && o.valFiles.size() != 2) {
+            throw new BadInputException("--val_files needs IMAGE_LIST LANDMARK_LIST, got " + o.valFiles.size()
+                    + " list");
+        }
+        if (o.landmarks.isEmpty()) {
+            throw new BadInputException("--landmarks needs at least one id (one agent per id)");
+        }
+        List<Spawn> spawns = spawns();
+        if (mode != Mode.TRAIN && o.load == null) {
+            throw new BadInputException("--task " + o.task + " needs --load CHECKPOINT (the network to evaluate)");
+        }
+        if (o.viz > 0 || o.saveVideo) {
+            out.println("note: this engine has no on-screen viewer or video writer (--viz, --saveVideo); use --saveGif");
+        }
+        int agents = o.landmarks.size();
+        Architecture arch = Architecture.parse(o.modelName.name());
+        TeamReward teamReward = o.teamReward == null ? TeamReward.NONE : TeamReward.parse(o.teamReward.name());
+        NetworkConfig netConfig = new NetworkConfig(arch, agents, o.attention, teamReward == TeamReward.ATTENTION);
+        // Checkpoint read and checked against the flags before images are loaded (fast failure).
+        java.util.Map<String, TensorData> weights = o.load == null ? null : weightsOf(PtReader.read(o.load));
+        Checkpoint resume = o.resume == null ? null : PtReader.read(o.resume);
+        if (resume != null && !resume.isTrainingCheckpoint()) {
+            throw new BadInputException("--resume " + o.resume + " is a bare state_dict, expected a training "
+                    + "checkpoint (latest_checkpoint.pt); use --load for weights");
+        }
+        checkFits(netConfig, weights, o.load);
+        checkFits(netConfig, resume == null ? null : resume.training().qNetwork(), o.resume);
+        Path runDir = createRunDir();
+
+        // --- load images
+        FileType fileType = FileType.fromName(o.fileType.name());
+        List<EvalImage> images = loadImages(o.files, fileType, mode == Mode.PLAY);
+        List<EvalImage> validation = o.valFiles.isEmpty() ? List.of() : loadImages(o.valFiles, fileType, false);
+        try {
+            Device device = Device.parse(o.device, out);
+            if (o.threads != null) {
+                Torch.setThreads(o.threads);
+            }
+            long seed = o.seed == null ? System.nanoTime() : o.seed;
+            if (mode == Mode.TRAIN) {
+                return train(netConfig, teamReward, device, seed, runDir, images, validation, weights, resume);
+            }
+            return evaluate(mode, netConfig, device, seed, runDir, images, spawns, weights);
+        } finally {
+            for (EvalImage i : images) {
+                i.volume().close();
+            }
+            for (EvalImage i : validation) {
+                i.volume().close();
+            }
+        }
+    }
+
+    private List<Spawn> spawns() {
+        if (o.fixedSpawn.isEmpty()) {
+            return List.of(Spawn.random());
+        }
+        if (o.fixedSpawn.size() % 3 != 0) {
+            throw new BadInputException("--fixed_spawn takes triples (x y z fractions), got " + o.fixedSpawn.size()
+                    + " values");
+        }
+        List<Spawn> s = new ArrayList<>();
+        for (int i = 0; i < o.fixedSpawn.size(); i += 3) {
+            s.add(Spawn.fixed(o.fixedSpawn.get(i), o.fixedSpawn.get(i + 1), o.fixedSpawn.get(i + 2)));
+        }
+        return s;
+    }
+
+    /**
+     * Builds the network the flags describe and loads the checkpoint into it: an architecture or agent count that
+     * disagrees with the flags is reported before any image is loaded.
+     */
+    private static void checkFits(NetworkConfig config, java.util.Map<String, TensorData> weights, Path file) {
+        if (weights == null) {
+            return;
+        }
+        try (QNetwork probe = QNetwork.create(config, 0, Device.CPU)) {
+            probe.loadStateDict(weights);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file + ": " + e.getMessage());
+        }
+    }
+
+    private static java.util.Map<String, TensorData> weightsOf(Checkpoint c) throws IOException {
+        return c.isTrainingCheckpoint() ? c.training().qNetwork() : c.stateDict();
+    }
+
+    private Path createRunDir() throws IOException {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
+        Path base = o.logDir.resolve(stamp + "-" + o.task + o.logComment);
+        Path dir = base;
+        for (int i = 2; Files.exists(dir); i++) {
+            dir = Path.of(base + "-" + i);
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new BadInputException("--log_dir " + o.logDir + " is not writable: cannot create " + dir);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new BadInputException("--log_dir " + o.logDir + " is not writable");
+        }
+        return dir;
+    }
+
+    private List<EvalImage> loadImages(List<Path> lists, FileType type, boolean play) {
+        List<Path> imageFiles;
+        List<Path> landmarkFiles = null;
+        if (lists.size() == 2 && !play) {
+            List<FileList.Pair> pairs = FileList.pairs(lists.get(0), lists.get(1));
+            imageFiles = new ArrayList<>();
+            landmarkFiles = new ArrayList<>();
+            for (FileList.Pair p : pairs) {
+                imageFiles.add(p.image());
+                landmarkFiles.add(p.landmarks());
+            }
+        } else {
+            imageFiles = FileList.read(lists.get(0));
+        }
+        List<EvalImage> images = new ArrayList<>();
+        try (ProgressBar bar = bar("loading", imageFiles.size(), " images")) {
+            for (int i = 0; i < imageFiles.size(); i++) {
+                Volume v = NiftiReader.load(imageFiles.get(i));
+                int[][] landmarks = null;
+                try {
+                    if (landmarkFiles != null) {
+                        landmarks = new int[o.landmarks.size()][];
+                        for (int a = 0; a < landmarks.length; a++) {
+                            landmarks[a] = LandmarkReader.landmark(landmarkFiles.get(i), type, o.landmarks.get(a), v);
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    v.close();
+                    throw e;
+                }
+                images.add(new EvalImage(imageFiles.get(i).getFileName().toString(), v, landmarks));
+                bar.step();
+            }
+        } catch (RuntimeException e) {
+            for (EvalImage im : images) {
+                im.volume().close();
+            }
+            throw e;
+        }
+        return images;
+    }
+
+    private ProgressBar bar(String task, long max, String unit) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUnit(unit, 1).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
+                .continuousUpdate().build();
+    }
+
+    private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,
+                         List<EvalImage> images, List<Spawn> spawns, java.util.Map<String, TensorData> weights)
+            throws IOException {
+        int batch = o.batchEpisodes != null ? o.batchEpisodes : device == Device.CUDA ? 32 : 4;
+        if (batch < 1) {
+            throw new BadInputException("--batch_episodes " + batch + " must be at least 1");
+        }
+        int total = images.size() * spawns.size();
+        long start = System.nanoTime();
+        List<EpisodeResult> results;
+        try (QNetwork net = QNetwork.create(netConfig, seed, device);
+             NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
+             ProgressBar bar = bar(o.task.name(), total, " episodes")) {
+            net.loadStateDict(weights);
+            results = new Evaluator(q, mode, o.stepsPerEpisode).run(images, spawns, new SplittableRandom(seed),
+                    r -> bar.step());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Path csv = runDir.resolve("results.csv");
+        ResultsCsv.write(csv, results, images.size());
+        long steps = results.stream().mapToLong(EpisodeResult::steps).sum();
+        out.printf(Locale.ROOT, "%d episodes, %d steps in %.1f s (%.1f steps/s)%n", total, steps, seconds,
+                steps / seconds);
+        if (mode == Mode.EVAL) {
+            out.println(DistanceSummary.of(results).describe());
+        }
+        out.println("results: " + csv);
+        return 0;
+    }
+
+    private int train(NetworkConfig netConfig, TeamReward teamReward, Device device, long seed, Path runDir,
+                      List<EvalImage> images, List<EvalImage> validation, java.util.Map<String, TensorData> weights,
+                      Checkpoint resume) throws IOException {
+        int[] landmarks = o.landmarks.stream().mapToInt(Integer::intValue).toArray();
+        TrainConfig config;
+        try {
+            config = new TrainConfig(netConfig.architecture(), landmarks, o.attention, teamReward, o.batchSize,
+                    o.memorySize, o.initMemorySize, o.discount, o.lr, o.schedulerGamma, o.schedulerStepSize,
+                    o.maxEpisodes, o.stepsPerEpisode, o.targetUpdateFreq, o.delta, TrainConfig.MIN_EPSILON,
+                    o.multiscale, o.trainFreq, seed, device, runDir);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        try (TrainingLog log = new TrainingLog(runDir, commandLine, config, out, true);
+             Trainer trainer = new Trainer(config, images, validation, log)) {
+            if (resume != null) {
+                TrainingCheckpoints.resume(resume, trainer);
+                log.note("resumed from " + o.resume + " at episode " + trainer.state().episode());
+            } else if (weights != null) {
+                trainer.online().loadStateDict(weights);
+                trainer.target().copyWeightsFrom(trainer.online());
+            }
+            trainer.train();
+            log.note("done: " + trainer.state().episode() + " episodes; run folder " + runDir);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,166 @@
+package org.cmarl.engine.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/**
+ * Every flag of the published {@code DQN.py}, unchanged (SPEC.md section 6), plus the engine's own
+ * ({@code --device}, {@code --threads}, {@code --batch_episodes}). Defaults are the published ones.
+ * A published command line works by replacing {@code python DQN.py} with {@code ./rlm}.
+ */
+public final class RunOptions {
+    public enum Task { play, eval, train }
+
+    public enum FileType { brain, cardiac, fetal }
+
+    public enum ModelName { CommNet, Network3d }
+
+    public enum TeamReward { mean, attention }
+
+    @Option(names = "--task", description = "What to do: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "train")
+    public Task task;
+
+    @Option(names = "--load", paramLabel = "FILE", description = "Weights to start from (a .pt state_dict or training checkpoint).")
+    public Path load;
+
+    @Option(names = "--resume", paramLabel = "FILE",
+            description = "Training checkpoint to continue from (latest_checkpoint.pt of an earlier run).")
+    public Path resume;
+
+    @Option(names = "--files", arity = "1..2", paramLabel = "LIST",
+            description = "File lists: images, then landmarks (landmarks are not needed for play).")
+    public List<Path> files = new ArrayList<>();
+
+    @Option(names = "--val_files", arity = "1..2", paramLabel = "LIST",
+            description = "Validation file lists (images, landmarks), evaluated after every training epoch.")
+    public List<Path> valFiles = new ArrayList<>();
+
+    @Option(names = "--file_type", description = "Landmark file format: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "brain")
+    public FileType fileType;
+
+    @Option(names = "--landmarks", arity = "0..*", paramLabel = "ID",
+            description = "Landmark id (row of the landmark file) per agent; repeats allowed. Default: 0 1 2 3 4 5 6 7.")
+    public List<Integer> landmarks = new ArrayList<>(List.of(0, 1, 2, 3, 4, 5, 6, 7));
+
+    @Option(names = "--model_name", description = "Network: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "CommNet")
+    public ModelName modelName;
+
+    @Option(names = "--batch_size", description = "Mini-batch size of an update. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "64", converter = IntegralNumber.class)
+    public int batchSize;
+
+    @Option(names = "--memory_size", description = "Replay memory capacity in transitions. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "1e5", converter = IntegralNumber.class)
+    public int memorySize;
+
+    @Option(names = "--init_memory_size", description = "Random-policy transitions before learning starts. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "3e4", converter = IntegralNumber.class)
+    public int initMemorySize;
+
+    @Option(names = "--discount", description = "Discount factor gamma. Default: ${DEFAULT-VALUE}.", defaultValue = "0.9")
+    public double discount;
+
+    @Option(names = "--lr", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.", defaultValue = "1e-3")
+    public double lr;
+
+    @Option(names = "--scheduler_gamma", description = "StepLR factor. Default: ${DEFAULT-VALUE}.", defaultValue = "0.5")
+    public double schedulerGamma;
+
+    @Option(names = "--scheduler_step_size", description = "StepLR period in epochs. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "100", converter = IntegralNumber.class)
+    public int schedulerStepSize;
+
+    @Option(names = "--max_episodes", description = "Training episodes. Default: ${DEFAULT-VALUE}.", defaultValue = "1e5",
+            converter = IntegralNumber.class)
+    public int maxEpisodes;
+
+    @Option(names = "--steps_per_episode", description = "Step cap of an episode. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "200", converter = IntegralNumber.class)
+    public int stepsPerEpisode;
+
+    @Option(names = "--target_update_freq", description = "Copy the online network to the target every this many episodes x images. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "10", converter = IntegralNumber.class)
+    public int targetUpdateFreq;
+
+    @Option(names = "--save_freq", description = "Published flag, kept for compatibility: checkpoints are written every epoch. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "1000", converter = IntegralNumber.class)
+    public int saveFreq;
+
+    @Option(names = "--delta", description = "Epsilon decrease per episode. Default: ${DEFAULT-VALUE}.", defaultValue = "1e-4")
+    public double delta;
+
+    @Option(names = "--viz", description = "Published on-screen viewer delay; this engine is headless: use --saveGif. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "0")
+    public double viz;
+
+    @Option(names = "--saveGif", description = "Write an animated GIF of every evaluation/play episode to the run folder.")
+    public boolean saveGif;
+
+    @Option(names = "--saveVideo", description = "Published flag; this engine writes GIFs (--saveGif) instead of videos.")
+    public boolean saveVideo;
+
+    @Option(names = "--multiscale", description = "Train with the multiscale search (evaluation always uses it).")
+    public boolean multiscale;
+
+    @Option(names = "--write", description = "Published flag: write TensorBoard logs (this engine always writes them).")
+    public boolean write;
+
+    @Option(names = "--log_dir", description = "Folder for run folders (logs, checkpoints, results). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "runs")
+    public Path logDir;
+
+    @Option(names = "--log_comment", description = "Suffix of the run folder's name.", defaultValue = "")
+    public String logComment;
+
+    @Option(names = "--team_reward", description = "Team reward: ${COMPLETION-CANDIDATES} (default: none).")
+    public TeamReward teamReward;
+
+    @Option(names = "--attention", description = "CommNet communication with learnable attention.")
+    public boolean attention;
+
+    @Option(names = "--train_freq", description = "Agent steps between two updates. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "1", converter = IntegralNumber.class)
+    public int trainFreq;
+
+    @Option(names = "--seed", description = "Seed of every random choice (spawns, epsilon, sampling, initial weights).")
+    public Long seed;
+
+    @Option(names = "--fixed_spawn", arity = "0..*", paramLabel = "F",
+            description = "Spawn fractions (x y z) per run, in [0, 1]; several triples make several runs over all images.")
+    public List<Double> fixedSpawn = new ArrayList<>();
+
+    @Option(names = "--device", description = "cpu, cuda or auto (CUDA when available). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "auto")
+    public String device;
+
+    @Option(names = "--threads", description = "CPU threads for libtorch (default: all cores).")
+    public Integer threads;
+
+    @Option(names = "--batch_episodes", description = "Evaluation episodes advanced together in one batched forward pass (default: 4 on CPU, 32 on CUDA).")
+    public Integer batchEpisodes;
+
+    /** Accepts the published float spellings of counts ("1e5") when they are whole numbers. */
+    public static final class IntegralNumber implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            double d;
+            try {
+                d = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a number");
+            }
+            if (d != Math.rint(d) || d < 0 || d > Integer.MAX_VALUE) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is not a whole number from 0 to " + Integer.MAX_VALUE);
+            }
+            return (int) d;
+        }
+    }
+}

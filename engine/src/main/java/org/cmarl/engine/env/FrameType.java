@@ -1,0 +1,21 @@
+package org.cmarl.engine.env;
+
+/**
+ * Element type of the ROI frames the environment writes: which plane of the {@link org.cmarl.engine.volume.Volume}
+ * is sampled and how many bytes one ROI voxel takes.
+ */
+public enum FrameType {
+    /** The normalised float32 plane: what evaluation feeds the network (SPEC.md section 1). */
+    FLOAT32(Float.BYTES),
+    /** The uint8 plane (values truncated towards zero): what the published replay memory stores for training. */
+    UINT8(1);
+
+    private final int bytes;
+
+    FrameType(int bytes) {
+        this.bytes = bytes;
+    }
+
+    /** Bytes per ROI voxel. */
+    public int bytes() { return bytes; }
+}

@@ -1,0 +1,58 @@
+package org.cmarl.engine.env;
+
+/**
+ * Memory layout of the network input {@code (batch, agents, frames, 45, 45, 45)}, C order, as the environment writes
+ * it (SPEC.md sections 3 and 4). Immutable.
+ * <pre>
+ *   batch b ──► agent a ──► slot f (0..3) ──► frame: [x 45][y 45][z 45] elements
+ *
+ *   +---------------- batch 0 -----------------+---------------- batch 1 ---------...
+ *   | agent 0               | agent 1 ...      |
+ *   | slot0 slot1 slot2 slot3 | slot0 ...      |
+ *   +------------------------------------------+-----------------------------------
+ *   frameOffset(b, a, f) = ((b * agents + a) * 4 + f) * 45^3 * elementBytes
+ * </pre>
+ * The environment keeps each agent's 4 frames as a ring in its 4 slots: see {@link LandmarkEnv#oldestSlot()} for
+ * which slot holds which frame.
+ */
+public final class ObservationLayout {
+    /** Frames kept per agent (SPEC.md section 3: frame history 4). */
+    public static final int FRAMES = 4;
+
+    private final int agents;
+    private final FrameType frameType;
+    private final long frameBytes;
+
+    public ObservationLayout(int agents, FrameType frameType) {
+        if (agents < 1) {
+            throw new IllegalArgumentException("agents=" + agents + ", expected >= 1");
+        }
+        if (frameType == null) {
+            throw new IllegalArgumentException("frameType is null, expected FLOAT32 or UINT8");
+        }
+        this.agents = agents;
+        this.frameType = frameType;
+        this.frameBytes = RoiExtractor.frameBytes(frameType);
+    }
+
+    public int agents() { return agents; }
+    public FrameType frameType() { return frameType; }
+    /** Bytes of one 45^3 frame. */
+    public long frameBytes() { return frameBytes; }
+    /** Bytes of one agent's 4 frames. */
+    public long agentBytes() { return frameBytes * FRAMES; }
+    /** Bytes of one batch entry: {@code agents * 4} frames. */
+    public long batchEntryBytes() { return agentBytes() * agents; }
+    /** Bytes of a whole {@code (batch, agents, 4, 45, 45, 45)} input. */
+    public long totalBytes(int batch) { return batchEntryBytes() * batch; }
+
+    /** Offset of frame slot {@code slot} of agent {@code agent} inside one batch entry. */
+    public long frameOffset(int agent, int slot) {
+        return ((long) agent * FRAMES + slot) * frameBytes;
+    }
+
+    /** Offset of frame slot {@code slot} of agent {@code agent} of batch entry {@code batch}. */
+    public long frameOffset(int batch, int agent, int slot) {
+        return batch * batchEntryBytes() + frameOffset(agent, slot);
+    }
+}

@@ -1,0 +1,13 @@
+package org.cmarl.engine.eval;
+
+import org.cmarl.engine.volume.Volume;
+
+/**
+ * One image of an evaluation and, except in play mode, each agent's landmark on it.
+ *
+ * @param fileName  the image file's name, as the results report it
+ * @param volume    the normalised image (not owned)
+ * @param landmarks one {@code (x, y, z)} voxel per agent, or null in play mode
+ */
+public record EvalImage(String fileName, Volume volume, int[][] landmarks) {
+}

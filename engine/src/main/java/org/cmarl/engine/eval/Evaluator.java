@@ -1,0 +1,166 @@
+package org.cmarl.engine.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+import org.cmarl.engine.env.EnvConfig;
+import org.cmarl.engine.env.FrameType;
+import org.cmarl.engine.env.LandmarkEnv;
+import org.cmarl.engine.env.Mode;
+import org.cmarl.engine.env.Spawn;
+
+/**
+ * Greedy evaluation (and play) in lockstep: up to {@code capacityBatch} episodes advance together, one batched
+ * forward pass per step for all of them; an episode that finishes leaves the batch and the next queued episode takes
+ * its place. Episodes are queued run by run, image by image ({@code number = run * images + image + 1}), and are
+ * reset in that order, so random spawns draw the same numbers as one-by-one evaluation and the results are the
+ * same.
+ *
+ * <p>Each episode's environment keeps its own frame ring (float32, the published fractional values); every step
+ * copies each active episode's observation, oldest frame first, into the next free input row. That copy (1.46 MB a
+ * agent) is what lets finished episodes drop out and new ones join without mixing ring phases in one batch; it costs
+ * well under 1% of a forward pass.
+ */
+public final class Evaluator {
+    private final BatchQFunction q;
+    private final EnvConfig config;
+
+    /**
+     * @param q      the network; its agent count is the environment's
+     * @param mode   EVAL (landmarks known) or PLAY (none)
+     * @param maxStepsPerEpisode the published {@code --steps_per_episode}
+     */
+    public Evaluator(BatchQFunction q, Mode mode, int maxStepsPerEpisode) {
+        if (mode == Mode.TRAIN) {
+            throw new IllegalArgumentException("the evaluator runs EVAL or PLAY, not " + mode);
+        }
+        this.q = q;
+        this.config = new EnvConfig(mode, q.agents(), true, FrameType.FLOAT32, maxStepsPerEpisode, false);
+        if (q.inputRowBytes() != (long) q.agents() * 4 * 45 * 45 * 45 * Float.BYTES) {
+            throw new IllegalArgumentException("input rows of " + q.inputRowBytes() + " bytes, expected float32 "
+                    + q.agents() + " x 4 x 45^3");
+        }
+    }
+
+    /**
+     * Runs every spawn over every image.
+     *
+     * @param images  the images (with landmarks unless in play mode)
+     * @param spawns  one entry per run: a fixed spawn, or {@link Spawn#random()} drawn from {@code random}
+     * @param random  generator for random spawns (may be null when every spawn is fixed)
+     * @param onDone  called with each finished episode, in completion order
+     * @return the results in queue order (run-major, then image)
+     */
+    public List<EpisodeResult> run(List<EvalImage> images, List<Spawn> spawns, SplittableRandom random,
+                                   Consumer<EpisodeResult> onDone) {
+        final int agents = q.agents();
+        final int total = images.size() * spawns.size();
+        final int slots = Math.min(q.capacityBatch(), Math.max(1, total));
+        final EpisodeResult[] results = new EpisodeResult[total];
+        final LandmarkEnv[] envs = new LandmarkEnv[slots];
+        final int[] episodeOf = new int[slots];
+        final int[] active = new int[slots];
+        final float[] qOut = new float[slots * agents * 6];
+        final int[] actions = new int[agents];
+        final float[] qRow = new float[agents * 6];
+        try {
+            for (int s = 0; s < slots; s++) {
+                envs[s] = LandmarkEnv.withOwnBuffer(config);
+                episodeOf[s] = -1;
+            }
+            int next = 0;
+            int finished = 0;
+            for (int s = 0; s < slots && next < total; s++) {
+                start(envs[s], images, spawns, next, random);
+                episodeOf[s] = next++;
+            }
+            while (finished < total) {
+                int n = 0;
+                for (int s = 0; s < slots; s++) {
+                    if (episodeOf[s] >= 0) {
+                        active[n] = s;
+                        envs[s].copyCanonicalObservation(q.inputRowAddress(n), q.inputRowBytes());
+                        n++;
+                    }
+                }
+                q.forward(n, qOut);
+                for (int i = 0; i < n; i++) {
+                    int s = active[i];
+                    LandmarkEnv env = envs[s];
+                    System.arraycopy(qOut, i * agents * 6, qRow, 0, agents * 6);
+                    for (int a = 0; a < agents; a++) {
+                        actions[a] = argmax(qRow, a * 6);
+                    }
+                    env.step(actions, qRow);
+                    if (env.isOver()) {
+                        int e = episodeOf[s];
+                        EpisodeResult r = result(env, images, spawns, e);
+                        results[e] = r;
+                        finished++;
+                        if (onDone != null) {
+                            onDone.accept(r);
+                        }
+                        if (next < total) {
+                            start(env, images, spawns, next, random);
+                            episodeOf[s] = next++;
+                        } else {
+                            episodeOf[s] = -1;
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (LandmarkEnv env : envs) {
+                if (env != null) {
+                    env.close();
+                }
+            }
+        }
+        List<EpisodeResult> list = new ArrayList<>(total);
+        for (EpisodeResult r : results) {
+            list.add(r);
+        }
+        return list;
+    }
+
+    /** Index of the largest of the 6 values from {@code offset}; the first on ties, as torch.argmax on CPU. */
+    public static int argmax(float[] v, int offset) {
+        int best = 0;
+        for (int k = 1; k < 6; k++) {
+            if (v[offset + k] > v[offset + best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    private void start(LandmarkEnv env, List<EvalImage> images, List<Spawn> spawns, int episode,
+                       SplittableRandom random) {
+        EvalImage image = images.get(episode % images.size());
+        Spawn spawn = spawns.get(episode / images.size());
+        env.reset(image.volume(), config.mode() == Mode.PLAY ? null : image.landmarks(), spawn, random);
+    }
+
+    private EpisodeResult result(LandmarkEnv env, List<EvalImage> images, List<Spawn> spawns, int episode) {
+        int agents = env.agents();
+        int[][] start = new int[agents][3];
+        int[][] end = new int[agents][3];
+        int[][] landmarks = config.mode() == Mode.PLAY ? null : new int[agents][3];
+        double[] distance = new double[agents];
+        for (int a = 0; a < agents; a++) {
+            for (int axis = 0; axis < 3; axis++) {
+                start[a][axis] = env.startLocation(a, axis);
+                end[a][axis] = env.location(a, axis);
+                if (landmarks != null) {
+                    landmarks[a][axis] = env.landmark(a, axis);
+                }
+            }
+            distance[a] = landmarks == null ? Double.NaN : env.distanceMm(a);
+        }
+        int image = episode % images.size();
+        return new EpisodeResult(episode / images.size(), image, images.get(image).fileName(), start, end, landmarks,
+                distance, env.steps(), env.scale());
+    }
+}

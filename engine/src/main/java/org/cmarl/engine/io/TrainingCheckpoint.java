@@ -1,0 +1,125 @@
+package org.cmarl.engine.io;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The published training checkpoint: the dict that the published trainer passes to {@code torch.save}, with the
+ * online and target network weights, the optimiser and scheduler states, and the counters needed to resume.
+ *
+ * <pre>
+ * { 'q_network_state_dict':      OrderedDict[str, Tensor],
+ *   'target_network_state_dict': OrderedDict[str, Tensor],
+ *   'optimiser_state_dict':      torch.optim.Adam.state_dict()  (see {@link AdamState}),
+ *   'scheduler_state_dict':      torch.optim.lr_scheduler.StepLR.state_dict() (plain values),
+ *   'episode': int, 'eps': float, 'acc_steps': int }
+ * </pre>
+ *
+ * @param qNetwork        online network state_dict, in PyTorch key order
+ * @param targetNetwork   target network state_dict
+ * @param optimiserState  the optimiser's state_dict as unpickled/picklable values (Map/List/PyTuple/TensorData...)
+ * @param schedulerState  the scheduler's state_dict as plain values
+ * @param episode         next episode number (1-based in the published trainer)
+ * @param eps             current epsilon of the epsilon-greedy policy
+ * @param accSteps        agent steps taken so far (drives {@code train_freq})
+ */
+public record TrainingCheckpoint(
+        LinkedHashMap<String, TensorData> qNetwork,
+        LinkedHashMap<String, TensorData> targetNetwork,
+        Map<Object, Object> optimiserState,
+        Map<Object, Object> schedulerState,
+        long episode,
+        double eps,
+        long accSteps) {
+
+    public static final String KEY_Q_NETWORK = "q_network_state_dict";
+    public static final String KEY_TARGET_NETWORK = "target_network_state_dict";
+    public static final String KEY_OPTIMISER = "optimiser_state_dict";
+    public static final String KEY_SCHEDULER = "scheduler_state_dict";
+    public static final String KEY_EPISODE = "episode";
+    public static final String KEY_EPS = "eps";
+    public static final String KEY_ACC_STEPS = "acc_steps";
+
+    public TrainingCheckpoint {
+        Objects.requireNonNull(qNetwork, "qNetwork");
+        Objects.requireNonNull(targetNetwork, "targetNetwork");
+        Objects.requireNonNull(optimiserState, "optimiserState");
+        Objects.requireNonNull(schedulerState, "schedulerState");
+    }
+
+    /** True if the top-level object of a checkpoint looks like a training checkpoint (has the online network key). */
+    public static boolean looksLike(Object root) {
+        return root instanceof Map<?, ?> m && m.containsKey(KEY_Q_NETWORK);
+    }
+
+    /**
+     * The Python value {@code torch.save} would be given: a plain dict in the published key order, the two
+     * networks as OrderedDicts.
+     */
+    public LinkedHashMap<Object, Object> toPython() {
+        LinkedHashMap<Object, Object> root = new LinkedHashMap<>();
+        root.put(KEY_Q_NETWORK, new PyOrderedDict(qNetwork));
+        root.put(KEY_TARGET_NETWORK, new PyOrderedDict(targetNetwork));
+        root.put(KEY_OPTIMISER, optimiserState);
+        root.put(KEY_SCHEDULER, schedulerState);
+        root.put(KEY_EPISODE, episode);
+        root.put(KEY_EPS, eps);
+        root.put(KEY_ACC_STEPS, accSteps);
+        return root;
+    }
+
+    /**
+     * Reads the training checkpoint fields out of an unpickled top-level dict.
+     *
+     * @param file the checkpoint file, for error messages
+     * @throws CheckpointException naming the missing or mistyped key
+     */
+    public static TrainingCheckpoint fromPython(Object root, Path file) throws CheckpointException {
+        if (!(root instanceof Map<?, ?> map)) {
+            throw new CheckpointException(file, "training checkpoint must be a dict, found " + PyValues.typeName(root));
+        }
+        return new TrainingCheckpoint(
+                PyValues.stateDict(require(map, KEY_Q_NETWORK, file), file, KEY_Q_NETWORK),
+                PyValues.stateDict(require(map, KEY_TARGET_NETWORK, file), file, KEY_TARGET_NETWORK),
+                dict(require(map, KEY_OPTIMISER, file), file, KEY_OPTIMISER),
+                dict(require(map, KEY_SCHEDULER, file), file, KEY_SCHEDULER),
+                integer(require(map, KEY_EPISODE, file), file, KEY_EPISODE),
+                real(require(map, KEY_EPS, file), file, KEY_EPS),
+                integer(require(map, KEY_ACC_STEPS, file), file, KEY_ACC_STEPS));
+    }
+
+    private static Object require(Map<?, ?> map, String key, Path file) throws CheckpointException {
+        if (!map.containsKey(key)) {
+            throw new CheckpointException(file, "training checkpoint has no '" + key + "' entry; keys are "
+                    + map.keySet());
+        }
+        return map.get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<Object, Object> dict(Object value, Path file, String key) throws CheckpointException {
+        if (value instanceof Map<?, ?> m) {
+            return (Map<Object, Object>) m;
+        }
+        throw new CheckpointException(file, "'" + key + "' must be a dict, found " + PyValues.typeName(value));
+    }
+
+    private static long integer(Object value, Path file, String key) throws CheckpointException {
+        if (value instanceof Long l) {
+            return l;
+        }
+        throw new CheckpointException(file, "'" + key + "' must be an int, found " + PyValues.typeName(value));
+    }
+
+    private static double real(Object value, Path file, String key) throws CheckpointException {
+        if (value instanceof Double d) {
+            return d;
+        }
+        if (value instanceof Long l) {
+            return l;
+        }
+        throw new CheckpointException(file, "'" + key + "' must be a float, found " + PyValues.typeName(value));
+    }
+}

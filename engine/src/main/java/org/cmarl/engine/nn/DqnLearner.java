@@ -1,0 +1,236 @@
+package org.cmarl.engine.nn;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The DQN loss and update of SPEC.md section 5, for an online and a target network of the same configuration:
+ *
+ * <pre>
+ *   r  = clamp(r, -1, 1);  team reward: mean  r_i += mean_j r_j
+ *                                      attention  r = r + r @ softmax(rew_att, dim=0)
+ *   y  = r + (1 - done) * discount * max_a' Q_target(s')[a']
+ *   loss = SmoothL1(beta 1, mean over batch and agents)(y, Q_online(s)[a])
+ * </pre>
+ *
+ * The target network's term carries no gradient. As in the published code, with team-reward attention the
+ * reward term of {@code y} does carry a gradient into {@code rew_att} (its only learning signal).
+ * {@link #update} is the published {@code train_q_network}: zero the gradients, loss, backward, one Adam step.
+ *
+ * <p>Owns the Adam state (closed with this object); the two networks belong to the caller.
+ */
+public final class DqnLearner implements AutoCloseable {
+    /** Default learning rate ({@code --lr}). */
+    public static final double DEFAULT_LEARNING_RATE = 1e-3;
+    /** Default discount ({@code --discount}). */
+    public static final double DEFAULT_DISCOUNT = 0.9;
+
+    private final QNetwork online;
+    private final QNetwork target;
+    private final TeamReward teamReward;
+    private final int agents;
+    private final AdamOptimizer adam;
+    private boolean closed;
+
+    public DqnLearner(QNetwork online, QNetwork target, double learningRate, TeamReward teamReward) {
+        if (!online.config().equals(target.config())) {
+            throw new IllegalArgumentException("online " + online.describe() + " and target " + target.describe()
+                    + " differ");
+        }
+        if (teamReward == TeamReward.ATTENTION && !online.config().rewardAttention()) {
+            throw new IllegalArgumentException("team reward attention needs a network built with rewardAttention, "
+                    + online.describe() + " has no rew_att");
+        }
+        this.online = online;
+        this.target = target;
+        this.teamReward = teamReward;
+        this.agents = online.config().agents();
+        this.adam = new AdamOptimizer(online.parameterTensors(), learningRate);
+    }
+
+    /**
+     * One published training step: zero gradients, loss, backward, Adam step.
+     *
+     * @param states     s, the first {@code batch} observations (any element type; frames oldest first)
+     * @param nextStates s', same layout
+     * @param actions    {@code [b * agents + a]}, 0..5
+     * @param rewards    {@code [b * agents + a]}, raw (clamped here)
+     * @param terminal   {@code [b * agents + a]}
+     * @return the loss before the step
+     */
+    public float update(ObservationBuffer states, ObservationBuffer nextStates, int batch, int[] actions,
+            float[] rewards, boolean[] terminal, double discount) {
+        adam.zeroGrad();
+        float loss = lossAndGradients(states, nextStates, batch, actions, rewards, terminal, discount);
+        adam.step();
+        return loss;
+    }
+
+    /** The loss and its backward pass (gradients accumulate into the online network); no optimiser step. */
+    public float lossAndGradients(ObservationBuffer states, ObservationBuffer nextStates, int batch, int[] actions,
+            float[] rewards, boolean[] terminal, double discount) {
+        checkOpen();
+        int n = batch * agents;
+        if (actions.length < n || rewards.length < n || terminal.length < n) {
+            throw new IllegalArgumentException("batch " + batch + " x " + agents + " agents needs " + n
+                    + " actions/rewards/terminal flags, got " + actions.length + "/" + rewards.length + "/"
+                    + terminal.length);
+        }
+        for (int i = 0; i < n; i++) {
+            if (actions[i] < 0 || actions[i] >= NetworkConfig.ACTIONS) {
+                throw new IllegalArgumentException("action[" + i + "]=" + actions[i] + ", expected 0..5");
+            }
+        }
+        if (states.agents() != agents || nextStates.agents() != agents) {
+            throw new IllegalArgumentException("observations hold " + states.agents() + "/" + nextStates.agents()
+                    + " agents, networks have " + agents);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Tensor loss = loss(states.tensor(batch), nextStates.tensor(batch), batch, actions, rewards, terminal,
+                    discount);
+            float value = loss.item_float();
+            loss.backward();
+            return value;
+        }
+    }
+
+    private Tensor loss(Tensor s, Tensor sNext, int batch, int[] actions, float[] rewards, boolean[] terminal,
+            double discount) {
+        int n = batch * agents;
+        long[] shape = {batch, agents};
+        float[] notOver = new float[n];
+        long[] actionIndex = new long[n];
+        for (int i = 0; i < n; i++) {
+            notOver[i] = terminal[i] ? 0f : 1f;
+            actionIndex[i] = actions[i];
+        }
+        Tensor r = hostFloats(rewards, n, shape).to(online.device() == Device.CUDA ? cuda() : cpu(),
+                torch.ScalarType.Float);
+        r = r.clamp(new ScalarOptional(new Scalar(-1.0)), new ScalarOptional(new Scalar(1.0)));
+        if (teamReward == TeamReward.MEAN) {
+            r = r.add(r.mean(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional()));
+        } else if (teamReward == TeamReward.ATTENTION) {
+            r = r.add(torch.matmul(r, torch.softmax(online.rewardAttention(), 0)));
+        }
+        Tensor maxNext;
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            maxNext = target.forwardTensor(sNext, 0).max(2).get0();
+        }
+        Tensor notOverT = hostFloats(notOver, n, shape).to(maxNext.device(), torch.ScalarType.Float);
+        Tensor y = r.add(notOverT.mul(maxNext).mul(new Scalar(discount)));
+        Tensor q = online.forwardTensor(s, 0);
+        Tensor index = torch.from_blob(new org.bytedeco.javacpp.LongPointer(actionIndex),
+                new long[] {batch, agents, 1}, new TensorOptions(torch.ScalarType.Long)).clone().to(q.device(),
+                torch.ScalarType.Long);
+        Tensor chosen = torch.gather(q, 2, index).view(batch, agents);
+        // Published: SmoothL1Loss()(labels, prediction), reduction mean (1), beta 1.
+        return torch.smooth_l1_loss(y.flatten(), chosen.flatten(), 1, 1.0);
+    }
+
+    private static Tensor hostFloats(float[] values, int n, long[] shape) {
+        org.bytedeco.javacpp.FloatPointer p = new org.bytedeco.javacpp.FloatPointer(n);
+        p.put(values, 0, n);
+        return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Float)).clone();
+    }
+
+    private static org.bytedeco.pytorch.Device cpu() {
+        return new org.bytedeco.pytorch.Device(torch.DeviceType.CPU);
+    }
+
+    private static org.bytedeco.pytorch.Device cuda() {
+        return new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA);
+    }
+
+    /** Copies the online weights into the target network. */
+    public void syncTarget() {
+        target.copyWeightsFrom(online);
+    }
+
+    public double learningRate() { return adam.learningRate(); }
+
+    /** For the step scheduler ({@code lr *= gamma} every {@code step_size} epochs). */
+    public void setLearningRate(double learningRate) { adam.setLearningRate(learningRate); }
+
+    /** Adam steps taken. */
+    public long steps() { return adam.steps(); }
+
+    /** Applies one Adam step to the current gradients (after {@link #lossAndGradients}). */
+    public void step() {
+        checkOpen();
+        adam.step();
+    }
+
+    public void zeroGrad() {
+        checkOpen();
+        adam.zeroGrad();
+    }
+
+    /**
+     * The optimiser's state as {@code torch.optim.Adam.state_dict()} of the published online network would hold it:
+     * per published parameter (state_dict order), its step count and moments; no entries before the first step.
+     *
+     * @param initialLearningRate the {@code initial_lr} a StepLR scheduler records
+     */
+    public org.cmarl.engine.io.AdamState optimiserState(double initialLearningRate) {
+        checkOpen();
+        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> m = online.publishedView(adam.expAvg());
+        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> v = online.publishedView(adam.expAvgSq());
+        java.util.List<org.cmarl.engine.io.AdamState.ParamState> params = new java.util.ArrayList<>();
+        for (String name : m.keySet()) {
+            params.add(adam.steps() == 0 ? null
+                    : new org.cmarl.engine.io.AdamState.ParamState(adam.steps(), m.get(name), v.get(name)));
+        }
+        return new org.cmarl.engine.io.AdamState(params,
+                org.cmarl.engine.io.AdamState.defaultHyperparameters(adam.learningRate(), initialLearningRate));
+    }
+
+    /** Restores {@link #optimiserState}: moments, step count and learning rate. */
+    public void loadOptimiserState(org.cmarl.engine.io.AdamState state) {
+        checkOpen();
+        java.util.List<String> names = online.parameterNames();
+        if (state.params().size() != names.size()) {
+            throw new IllegalArgumentException("optimiser state has " + state.params().size() + " parameters, "
+                    + online.describe() + " has " + names.size());
+        }
+        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> m = new java.util.LinkedHashMap<>();
+        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> v = new java.util.LinkedHashMap<>();
+        long steps = 0;
+        for (int i = 0; i < names.size(); i++) {
+            org.cmarl.engine.io.AdamState.ParamState p = state.params().get(i);
+            if (p == null) {
+                return; // no step taken yet: fresh moments are the state
+            }
+            m.put(names.get(i), p.expAvg());
+            v.put(names.get(i), p.expAvgSq());
+            steps = (long) p.step();
+        }
+        online.loadPublished(adam.expAvg(), m);
+        online.loadPublished(adam.expAvgSq(), v);
+        adam.setSteps(steps);
+        if (state.lr() > 0) {
+            adam.setLearningRate(state.lr());
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("DQN learner is closed");
+        }
+        online.checkOpen();
+        target.checkOpen();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        adam.close();
+    }
+}

@@ -1,0 +1,551 @@
+package org.cmarl.engine.nn;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.cmarl.engine.io.DType;
+import org.cmarl.engine.io.TensorData;
+
+/**
+ * Network3d and CommNet (SPEC.md section 4) written as libtorch ops, for any number of agents.
+ *
+ * <p>Agents are folded into the batch: the shared trunk runs one conv3d per layer on
+ * {@code (batch * agents, 4, 45, 45, 45)}; the per-agent heads run as one {@code baddbmm} per layer over the
+ * agents' weights stacked as {@code (agents, in, out)}. The published per-agent parameter names
+ * ({@code fc1.<i>.weight} of shape {@code (out, in)}, ...) exist only at the checkpoint boundary
+ * ({@link #loadStateDict}, {@link #stateDict}), as views into the stacked tensors.
+ *
+ * <p>One owner: {@link #close()} frees every parameter (and gradient) tensor, once; using the network after
+ * close throws {@link IllegalStateException}. Per-call temporaries live in a {@link PointerScope}.
+ */
+public final class QNetwork implements AutoCloseable {
+    private static final int TRUNK_FEATURES = 512;
+    private static final int FC1_OUT = 256;
+    private static final int FC2_OUT = 128;
+    private static final long[] ONES3 = {1, 1, 1};
+    private static final long[] ZEROS3 = {0, 0, 0};
+    private static final long[] TWOS3 = {2, 2, 2};
+
+    private final NetworkConfig config;
+    private final Device device;
+    private final int agents;
+
+    // Trunk, published shapes: conv weight (out, in, k, k, k), bias (out), prelu (1).
+    private final Tensor[] convW = new Tensor[4];
+    private final Tensor[] convB = new Tensor[4];
+    private final Tensor[] convPrelu = new Tensor[4];
+    // Heads, stacked: weight (agents, in, out), bias (agents, 1, out), prelu (agents).
+    private final Tensor[] fcW = new Tensor[3];
+    private final Tensor[] fcB = new Tensor[3];
+    private final Tensor[] headPrelu = new Tensor[2];
+    /** CommNet attention: comm_att{k+1} stacked as (agents, agents), row i = agent i's logits; null if off. */
+    private final Tensor[] commAtt = new Tensor[3];
+    /** Team-reward attention logits (agents, agents), or null. */
+    private final Tensor rewAtt;
+
+    /** Every parameter (internal layout), in a fixed order: what the optimiser updates. */
+    private final List<Tensor> parameters = new ArrayList<>();
+    /** The published names, in published state_dict order, each a view into a parameter. */
+    private final List<Slot> slots = new ArrayList<>();
+    private boolean closed;
+
+    /** One published parameter: its name, its published shape, and how to view it inside the internal tensor. */
+    private record Slot(String name, long[] shape, Tensor owner, UnaryOperator<Tensor> view, Init init) {
+    }
+
+    private enum Init { XAVIER, BIAS, PRELU, GAUSSIAN }
+
+    private QNetwork(NetworkConfig config, Device device) {
+        Torch.ensureLoaded();
+        this.config = config;
+        this.device = device;
+        this.agents = config.agents();
+        int[] convIn = {NetworkConfig.FRAMES, 32, 32, 64};
+        int[] convOut = {32, 32, 64, 64};
+        int[] kernel = {5, 5, 4, 3};
+        int widen = config.isCommNet() ? 2 : 1;
+        int[] fcIn = {TRUNK_FEATURES * widen, FC1_OUT * widen, FC2_OUT * widen};
+        int[] fcOut = {FC1_OUT, FC2_OUT, NetworkConfig.ACTIONS};
+        try (PointerScope scope = new PointerScope()) {
+            for (int l = 0; l < 4; l++) {
+                int k = kernel[l];
+                convW[l] = newParam(scope, convOut[l], convIn[l], k, k, k);
+                convB[l] = newParam(scope, convOut[l]);
+                convPrelu[l] = newParam(scope, 1);
+            }
+            for (int l = 0; l < 3; l++) {
+                fcW[l] = newParam(scope, agents, fcIn[l], fcOut[l]);
+                fcB[l] = newParam(scope, agents, 1, fcOut[l]);
+            }
+            headPrelu[0] = newParam(scope, agents);
+            headPrelu[1] = newParam(scope, agents);
+            if (config.commAttention()) {
+                for (int l = 0; l < 3; l++) {
+                    commAtt[l] = newParam(scope, agents, agents);
+                }
+            }
+            rewAtt = config.rewardAttention() ? newParam(scope, agents, agents) : null;
+        }
+        // Published state_dict order: conv0.weight, conv0.bias, prelu0.weight, ..., fc1.<i>, prelu4.<i>, fc2.<i>,
+        // prelu5.<i>, fc3.<i>, comm_att1..3.<i>, rew_att (added last by the published DQN constructor).
+        for (int l = 0; l < 4; l++) {
+            int k = kernel[l];
+            slots.add(new Slot("conv" + l + ".weight", new long[] {convOut[l], convIn[l], k, k, k}, convW[l],
+                    t -> t.alias(), Init.XAVIER));
+            slots.add(new Slot("conv" + l + ".bias", new long[] {convOut[l]}, convB[l], t -> t.alias(), Init.BIAS));
+            slots.add(new Slot("prelu" + l + ".weight", new long[] {1}, convPrelu[l], t -> t.alias(), Init.PRELU));
+        }
+        for (int l = 0; l < 3; l++) {
+            for (int i = 0; i < agents; i++) {
+                final int agent = i;
+                slots.add(new Slot("fc" + (l + 1) + "." + i + ".weight", new long[] {fcOut[l], fcIn[l]}, fcW[l],
+                        t -> t.select(0, agent).t(), Init.XAVIER));
+                slots.add(new Slot("fc" + (l + 1) + "." + i + ".bias", new long[] {fcOut[l]}, fcB[l],
+                        t -> t.select(0, agent).select(0, 0), Init.BIAS));
+            }
+            if (l < 2) {
+                for (int i = 0; i < agents; i++) {
+                    final int agent = i;
+                    slots.add(new Slot("prelu" + (l + 4) + "." + i + ".weight", new long[] {1}, headPrelu[l],
+                            t -> t.narrow(0, agent, 1), Init.PRELU));
+                }
+            }
+        }
+        if (config.commAttention()) {
+            for (int l = 0; l < 3; l++) {
+                for (int i = 0; i < agents; i++) {
+                    final int agent = i;
+                    slots.add(new Slot("comm_att" + (l + 1) + "." + i, new long[] {agents}, commAtt[l],
+                            t -> t.select(0, agent), Init.GAUSSIAN));
+                }
+            }
+        }
+        if (rewAtt != null) {
+            slots.add(new Slot("rew_att", new long[] {agents, agents}, rewAtt, t -> t.alias(), Init.GAUSSIAN));
+        }
+    }
+
+    private Tensor newParam(PointerScope scope, long... shape) {
+        Tensor t;
+        try (org.bytedeco.pytorch.Device d = device.toTorch()) {
+            t = torch.zeros(shape, new TensorOptions(torch.ScalarType.Float).device(
+                    new org.bytedeco.pytorch.DeviceOptional(d)));
+        }
+        t.set_requires_grad(true);
+        // Owned by this network, not by the construction scope.
+        Torch.keep(scope, t);
+        parameters.add(t);
+        return t;
+    }
+
+    /**
+     * A network with the published initialisation drawn from {@code seed}: Xavier-uniform for every conv and
+     * linear weight (bound {@code sqrt(6 / (fan_in + fan_out))}), PyTorch's default for biases
+     * ({@code uniform(-1/sqrt(fan_in), 1/sqrt(fan_in))}), PReLU slopes 0.25, attention logits standard normal.
+     * The same seed gives the same weights (not the same as PyTorch's: a different generator).
+     */
+    public static QNetwork create(NetworkConfig config, long seed, Device device) {
+        QNetwork net = new QNetwork(config, device);
+        net.initialise(new SplittableRandom(seed));
+        return net;
+    }
+
+    private void initialise(SplittableRandom random) {
+        LinkedHashMap<String, TensorData> init = new LinkedHashMap<>();
+        double lastFanIn = 1;
+        for (Slot s : slots) {
+            int n = (int) TensorData.numel(s.shape);
+            float[] v = new float[n];
+            switch (s.init) {
+                case XAVIER -> {
+                    long receptive = 1;
+                    for (int d = 2; d < s.shape.length; d++) {
+                        receptive *= s.shape[d];
+                    }
+                    double fanIn = s.shape[1] * receptive;
+                    double fanOut = s.shape[0] * receptive;
+                    double bound = Math.sqrt(6.0 / (fanIn + fanOut));
+                    for (int i = 0; i < n; i++) {
+                        v[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+                    }
+                    lastFanIn = fanIn;
+                }
+                case BIAS -> {
+                    // A bias always follows its weight in slot order, so lastFanIn is that weight's fan-in.
+                    double bound = 1 / Math.sqrt(lastFanIn);
+                    for (int i = 0; i < n; i++) {
+                        v[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+                    }
+                }
+                case PRELU -> java.util.Arrays.fill(v, 0.25f);
+                case GAUSSIAN -> {
+                    for (int i = 0; i < n; i++) {
+                        v[i] = (float) nextGaussian(random);
+                    }
+                }
+            }
+            init.put(s.name, floatTensorData(s.shape, v));
+        }
+        loadStateDict(init);
+    }
+
+    private static double nextGaussian(SplittableRandom random) {
+        // Box-Muller; SplittableRandom has no nextGaussian before Java 17's RandomGenerator default.
+        double u1 = random.nextDouble();
+        double u2 = random.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    static TensorData floatTensorData(long[] shape, float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return new TensorData(DType.FLOAT32, shape, b.array());
+    }
+
+    public NetworkConfig config() { return config; }
+    public Device device() { return device; }
+
+    /** The published parameter names, in published state_dict order. */
+    public List<String> parameterNames() {
+        List<String> names = new ArrayList<>(slots.size());
+        for (Slot s : slots) {
+            names.add(s.name);
+        }
+        return names;
+    }
+
+    /** Number of scalar parameters (Network3d 1 agent: 550,860; CommNet 3 agents: 1,374,684). */
+    public long parameterCount() {
+        long n = 0;
+        for (Slot s : slots) {
+            n += TensorData.numel(s.shape);
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Checkpoint boundary
+
+    /**
+     * Copies published-name tensors into the network. Names and shapes must match exactly; the error lists
+     * what differs (agent count, architecture, attention, missing and unexpected names, shapes). An extra
+     * {@code rew_att} is ignored when the network has no team-reward attention (it does not change Q-values).
+     */
+    public void loadStateDict(Map<String, TensorData> stateDict) {
+        checkOpen();
+        checkCompatible(stateDict);
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (Slot s : slots) {
+                TensorData td = stateDict.get(s.name);
+                Tensor src = cpuTensor(td);
+                s.view.apply(s.owner).copy_(src);
+            }
+        }
+    }
+
+    private void checkCompatible(Map<String, TensorData> sd) {
+        int ckptAgents = 0;
+        while (sd.containsKey("fc1." + ckptAgents + ".weight")) {
+            ckptAgents++;
+        }
+        TensorData fc1 = sd.get("fc1.0.weight");
+        if (fc1 != null && fc1.shape().length == 2) {
+            long in = fc1.shape()[1];
+            Architecture ckptArch = in == 2L * TRUNK_FEATURES ? Architecture.COMMNET
+                    : in == TRUNK_FEATURES ? Architecture.NETWORK3D : null;
+            if (ckptArch != null && ckptArch != config.architecture()) {
+                throw new IllegalArgumentException("this is a " + ckptArch.cliName() + " checkpoint (fc1.0.weight "
+                        + "has " + in + " inputs), --model_name " + config.architecture().cliName() + " given");
+            }
+        }
+        if (ckptAgents != agents) {
+            throw new IllegalArgumentException("checkpoint has " + (ckptAgents == 0 ? "no fc1.<i>.weight"
+                    : "fc1.0..fc1." + (ckptAgents - 1)) + " (" + ckptAgents + " agent" + (ckptAgents == 1 ? "" : "s")
+                    + "), model has " + agents + " agent" + (agents == 1 ? "" : "s"));
+        }
+        boolean ckptAttention = sd.containsKey("comm_att1.0");
+        if (ckptAttention != config.commAttention()) {
+            throw new IllegalArgumentException(ckptAttention
+                    ? "checkpoint has comm_att1..3 (CommNet trained with --attention), model built without attention"
+                    : "checkpoint has no comm_att1..3 (CommNet without --attention), model built with attention");
+        }
+        TreeSet<String> missing = new TreeSet<>();
+        List<String> wrongShape = new ArrayList<>();
+        TreeSet<String> expected = new TreeSet<>();
+        for (Slot s : slots) {
+            expected.add(s.name);
+            TensorData td = sd.get(s.name);
+            if (td == null) {
+                missing.add(s.name);
+            } else if (!java.util.Arrays.equals(td.shape(), s.shape)) {
+                wrongShape.add(s.name + " is " + java.util.Arrays.toString(td.shape()) + ", expected "
+                        + java.util.Arrays.toString(s.shape));
+            } else if (td.dtype() != DType.FLOAT32) {
+                wrongShape.add(s.name + " is " + td.dtype().displayName() + ", expected float32");
+            }
+        }
+        TreeSet<String> unexpected = new TreeSet<>(sd.keySet());
+        unexpected.removeAll(expected);
+        if (rewAtt == null) {
+            unexpected.remove("rew_att");
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
+            StringBuilder m = new StringBuilder("checkpoint does not fit " + describe() + ":");
+            if (!missing.isEmpty()) {
+                m.append(" missing ").append(missing).append(';');
+            }
+            if (!unexpected.isEmpty()) {
+                m.append(" unexpected ").append(unexpected).append(';');
+            }
+            for (String w : wrongShape) {
+                m.append(' ').append(w).append(';');
+            }
+            throw new IllegalArgumentException(m.substring(0, m.length() - 1));
+        }
+    }
+
+    /** e.g. {@code CommNet (3 agents, attention)}. */
+    public String describe() {
+        return config.architecture().cliName() + " (" + agents + " agent" + (agents == 1 ? "" : "s")
+                + (config.commAttention() ? ", attention" : "") + (config.rewardAttention() ? ", rew_att" : "")
+                + ")";
+    }
+
+    /** The weights under their published names and shapes, in published order (float32, CPU copies). */
+    public LinkedHashMap<String, TensorData> stateDict() {
+        checkOpen();
+        LinkedHashMap<String, TensorData> out = new LinkedHashMap<>();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (Slot s : slots) {
+                out.put(s.name, toTensorData(s.view.apply(s.owner), s.shape));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The gradient of one published parameter after a backward pass (zeros if none was computed), under the
+     * published shape; for tests and diagnostics.
+     */
+    public TensorData gradient(String publishedName) {
+        checkOpen();
+        for (Slot s : slots) {
+            if (s.name.equals(publishedName)) {
+                try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+                    Tensor g = s.owner.grad();
+                    if (!g.defined()) {
+                        return floatTensorData(s.shape, new float[(int) TensorData.numel(s.shape)]);
+                    }
+                    return toTensorData(s.view.apply(g), s.shape);
+                }
+            }
+        }
+        throw new IllegalArgumentException("no parameter named '" + publishedName + "' in " + describe()
+                + "; names are " + parameterNames());
+    }
+
+    /** Copies every weight of {@code source} (same configuration) into this network: the target-network sync. */
+    public void copyWeightsFrom(QNetwork source) {
+        checkOpen();
+        source.checkOpen();
+        if (!source.config.equals(config)) {
+            throw new IllegalArgumentException("cannot copy weights of " + source.describe() + " into " + describe());
+        }
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (int i = 0; i < parameters.size(); i++) {
+                parameters.get(i).copy_(source.parameters.get(i));
+            }
+        }
+    }
+
+    private Tensor cpuTensor(TensorData td) {
+        // The BytePointer copies the Java bytes off-heap; clone() gives libtorch its own storage before the
+        // pointer is freed with the scope.
+        BytePointer bytes = new BytePointer(td.data());
+        Tensor t = torch.from_blob(bytes, td.shape(), new TensorOptions(torch.ScalarType.Float));
+        return t.clone();
+    }
+
+    private static TensorData toTensorData(Tensor t, long[] shape) {
+        Tensor c = t.detach().to(torch.ScalarType.Float).cpu().contiguous();
+        int n = (int) c.numel();
+        byte[] data = new byte[n * 4];
+        new BytePointer(c.data_ptr()).capacity(data.length).get(data);
+        return new TensorData(DType.FLOAT32, shape, data);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Forward
+
+    /**
+     * Q-values of the first {@code batch} observations of {@code observations}, without gradient, written to
+     * {@code qOut[(b * agents + a) * 6 + action]}.
+     *
+     * @param framePhase slot of the oldest frame, 0..3 (0 when frames are stored oldest first); see
+     *                   {@link ObservationBuffer}
+     */
+    public void forward(ObservationBuffer observations, int batch, int framePhase, float[] qOut) {
+        checkOpen();
+        if (observations.agents() != agents) {
+            throw new IllegalArgumentException("observations hold " + observations.agents() + " agents, " + describe()
+                    + " needs " + agents);
+        }
+        int n = batch * agents * NetworkConfig.ACTIONS;
+        if (qOut.length < n) {
+            throw new IllegalArgumentException("qOut has " + qOut.length + " values, needs " + n);
+        }
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            Tensor q = forwardTensor(observations.tensor(batch), framePhase).cpu().contiguous();
+            new FloatPointer(q.data_ptr()).capacity(n).get(qOut, 0, n);
+        }
+    }
+
+    /** Q-values {@code (batch, agents, 6)} on this network's device, in the caller's PointerScope. */
+    Tensor forwardTensor(Tensor observationsHost, int framePhase) {
+        if (framePhase < 0 || framePhase >= NetworkConfig.FRAMES) {
+            throw new IllegalArgumentException("framePhase=" + framePhase + ", expected 0..3");
+        }
+        Tensor in = observationsHost;
+        if (device == Device.CUDA) {
+            // The one explicit host -> device copy (see ObservationBuffer); uint8 travels as bytes and is widened
+            // on the device.
+            try (org.bytedeco.pytorch.Device d = device.toTorch()) {
+                in = in.to(d, in.scalar_type());
+            }
+        }
+        long batch = in.size(0);
+        Tensor x = in.reshape(batch * agents, NetworkConfig.FRAMES, NetworkConfig.ROI_VOXELS,
+                NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS);
+        // SPEC.md section 4: the published network divides its input by 255 first (float32 division).
+        x = x.to(torch.ScalarType.Float).div(new Scalar(255.0));
+        // A ring of frames with the oldest in slot p is the chronological stack rotated by p: rotating conv0's
+        // input-channel slices the same way (W'[:, c] = W[:, (c - p) mod 4]) gives the same convolution.
+        Tensor w0 = framePhase == 0 ? convW[0] : convW[0].roll(new long[] {framePhase}, 1);
+        x = convBlock(x, w0, 0, true);
+        x = convBlock(x, convW[1], 1, true);
+        x = convBlock(x, convW[2], 2, true);
+        x = convBlock(x, convW[3], 3, false);
+        // (batch*agents, 64, 2, 2, 2) -> (agents, batch, 512): the heads' batched-matmul layout.
+        x = x.reshape(batch, agents, TRUNK_FEATURES).transpose(0, 1);
+        x = head(x, 0);
+        x = headPrelu(x, headPrelu[0]);
+        x = head(x, 1);
+        x = headPrelu(x, headPrelu[1]);
+        x = head(x, 2);
+        return x.transpose(0, 1).contiguous();
+    }
+
+    private Tensor convBlock(Tensor x, Tensor weight, int layer, boolean pool) {
+        long[] padding = layer == 3 ? ZEROS3 : ONES3;
+        Tensor y = torch.conv3d(x, weight, new TensorOptional(convB[layer]), ONES3, padding, ONES3, 1);
+        y = torch.prelu(y, convPrelu[layer]);
+        if (pool) {
+            y = torch.max_pool3d(y, TWOS3, TWOS3, ZEROS3, ONES3, false);
+        }
+        return y;
+    }
+
+    /** {@code x (agents, batch, in)} -> {@code (agents, batch, out)}, CommNet's communication included. */
+    private Tensor head(Tensor x, int layer) {
+        if (config.isCommNet()) {
+            Tensor comm;
+            if (commAtt[layer] != null) {
+                // agent i: sum_j softmax(comm_att[i])_j * x_j, for all i at once as one (A x A) @ (A x batch*F).
+                long b = x.size(1);
+                long f = x.size(2);
+                Tensor weights = torch.softmax(commAtt[layer], 1);
+                comm = torch.mm(weights, x.reshape(agents, b * f)).view(agents, b, f);
+            } else {
+                comm = x.mean(new long[] {0}, true, new org.bytedeco.pytorch.ScalarTypeOptional())
+                        .expand(x.sizes());
+            }
+            // Published order: the agent's own vector first, then the communication vector.
+            x = torch.cat(new org.bytedeco.pytorch.TensorVector(x, comm), 2);
+        }
+        return torch.baddbmm(fcB[layer], x, fcW[layer]);
+    }
+
+    /** Per-agent PReLU on {@code (agents, batch, f)}: libtorch's prelu takes its channels on dimension 1. */
+    private static Tensor headPrelu(Tensor x, Tensor slopes) {
+        return torch.prelu(x.transpose(0, 1), slopes).transpose(0, 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Tensors shaped like the internal parameters (e.g. Adam's moments), seen under the published names and
+     * shapes, in published order: what a PyTorch optimiser state_dict holds per parameter.
+     */
+    LinkedHashMap<String, TensorData> publishedView(List<Tensor> internalLike) {
+        checkOpen();
+        LinkedHashMap<String, TensorData> out = new LinkedHashMap<>();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (Slot s : slots) {
+                out.put(s.name, toTensorData(s.view.apply(internalLike.get(parameters.indexOf(s.owner))), s.shape));
+            }
+        }
+        return out;
+    }
+
+    /** The inverse of {@link #publishedView}: copies published-name tensors into tensors shaped like the parameters. */
+    void loadPublished(List<Tensor> internalLike, Map<String, TensorData> published) {
+        checkOpen();
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (Slot s : slots) {
+                TensorData td = published.get(s.name);
+                if (td == null || !java.util.Arrays.equals(td.shape(), s.shape) || td.dtype() != DType.FLOAT32) {
+                    throw new IllegalArgumentException("optimiser state for " + s.name + " is "
+                            + (td == null ? "missing" : td + ", expected float32 " + java.util.Arrays.toString(s.shape)));
+                }
+                s.view.apply(internalLike.get(parameters.indexOf(s.owner))).copy_(cpuTensor(td));
+            }
+        }
+    }
+
+    /** The internal parameter tensors (stacked layout), for the optimiser. */
+    List<Tensor> parameterTensors() {
+        checkOpen();
+        return Collections.unmodifiableList(parameters);
+    }
+
+    /** Team-reward attention logits, or null. */
+    Tensor rewardAttention() {
+        return rewAtt;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(describe() + " network is closed");
+        }
+    }
+
+    public boolean isClosed() { return closed; }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Tensor t : parameters) {
+            t.close();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.cmarl.engine.nn;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The single entry point to libtorch: every class of package {@code nn} calls {@link #ensureLoaded()} before it
+ * touches any {@code org.bytedeco.pytorch} class.
+ *
+ * <p>WHY the explicit extraction: on a machine with a system libtorch (Debian's {@code python3-torch} puts
+ * {@code libtorch_cpu.so} on the default library path) and a cold JavaCPP cache ({@code ~/.javacpp/cache}),
+ * loading {@code torch.class} directly lets the dynamic linker resolve the dependencies of {@code libjnitorch.so}
+ * to the system copies before JavaCPP has extracted its own, and the JVM crashes at the first torch call (ABI
+ * mismatch). Extracting every bundled native of javacpp, openblas and pytorch into the cache first means that
+ * JavaCPP's preload finds its own copies by absolute path.
+ */
+public final class Torch {
+    private static volatile boolean loaded;
+
+    private Torch() {
+    }
+
+    /** Extracts the bundled natives (once per JVM) and loads libtorch. Idempotent and thread-safe. */
+    public static void ensureLoaded() {
+        if (loaded) {
+            return;
+        }
+        synchronized (Torch.class) {
+            if (loaded) {
+                return;
+            }
+            String platform = Loader.getPlatform();
+            try {
+                // Order matters only for speed; all three must be in the cache before Loader.load(torch.class).
+                Loader.cacheResources("/org/bytedeco/javacpp/" + platform + "/");
+                Loader.cacheResources("/org/bytedeco/openblas/" + platform + "/");
+                Loader.cacheResources("/org/bytedeco/pytorch/" + platform + "/");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot extract the bundled libtorch natives for platform " + platform
+                        + " into the JavaCPP cache (set -Dorg.bytedeco.javacpp.cachedir=<writable dir>)", e);
+            }
+            Loader.load(torch.class);
+            loaded = true;
+        }
+    }
+
+    /** Sets libtorch's intra-op thread count; {@code threads <= 0} means all available cores. */
+    public static void setThreads(int threads) {
+        ensureLoaded();
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        torch.set_num_threads(n);
+    }
+
+    /**
+     * Moves {@code pointer} out of {@code scope} into the caller's ownership: it survives the scope and is freed
+     * by exactly one later {@code close()}. (JavaCPP's {@code detach} alone would release the scope's reference
+     * and free it at once: attach retains, detach releases.)
+     */
+    static <P extends org.bytedeco.javacpp.Pointer> P keep(org.bytedeco.javacpp.PointerScope scope, P pointer) {
+        pointer.retainReference();
+        scope.detach(pointer);
+        return pointer;
+    }
+
+    /** libtorch's current intra-op thread count. */
+    public static int threads() {
+        ensureLoaded();
+        return torch.get_num_threads();
+    }
+}

@@ -1,0 +1,274 @@
+package org.cmarl.engine.replay;
+
+import static org.cmarl.engine.replay.TransitionRecordDescriptor.*;
+
+import java.util.SplittableRandom;
+
+import org.agrona.UnsafeApi;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.cmarl.engine.memory.NativeBlock;
+
+/**
+ * The replay memory: an off-heap ring of fixed-size records ({@link TransitionRecordDescriptor}), one per observation,
+ * from which mini-batches of transitions {@code (s, a, r, s', done)} are sampled and their frames re-extracted
+ * straight into the network's uint8 input buffers.
+ *
+ * <p>Writing follows an episode: {@link #beginEpisode} stores the observation at reset, each
+ * {@link #recordStep} stores the transition taken from the newest observation and the observation it led to.
+ * A state is the last 4 frames of the SAME episode (SPEC.md section 5), zeros before the episode's start; the
+ * next state of a transition is always in the same episode (the last observation of an episode is stored and is the
+ * next state of its last transition), so nothing is ever read across an episode boundary.
+ *
+ * <p>When the ring is full, the oldest record is overwritten; a state whose earlier frames were overwritten is
+ * no longer sampled. Single-threaded: one writer that also samples.
+ */
+public final class ReplayMemory implements AutoCloseable {
+    public static final int FRAMES = 4;
+    public static final int ROI_VOXELS = 45;
+    public static final int FRAME_BYTES = ROI_VOXELS * ROI_VOXELS * ROI_VOXELS;
+
+    private final int capacityTransitions;
+    private final int capacityRecords;
+    private final int agents;
+    private final int recordBytes;
+    private final NativeBlock memory;
+    private final UnsafeBuffer records;
+
+    /** Physical index of the newest record, -1 when empty. */
+    private int newest = -1;
+    private int storedRecords;
+    private int storedTransitions;
+    private int episodeId = -1;
+    private int currentStep = -1;
+
+    /**
+     * @param capacityTransitions transitions kept, at least 1; the ring holds this many records plus 4 (the next
+     *                            state of the newest transition and the 3 frames before the oldest)
+     * @param agents              agents per record, at least 1
+     */
+    public ReplayMemory(int capacityTransitions, int agents) {
+        if (capacityTransitions < 1) {
+            throw new IllegalArgumentException("capacityTransitions=" + capacityTransitions + ", required >= 1");
+        }
+        if (agents < 1) {
+            throw new IllegalArgumentException("agents=" + agents + ", required >= 1");
+        }
+        this.capacityTransitions = capacityTransitions;
+        this.capacityRecords = capacityTransitions + FRAMES;
+        this.agents = agents;
+        this.recordBytes = recordBytes(agents);
+        long bytes = (long) capacityRecords * recordBytes;
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("capacityTransitions=" + capacityTransitions + " with " + agents
+                    + " agents needs " + bytes + " bytes, at most " + Integer.MAX_VALUE + " supported");
+        }
+        this.memory = NativeBlock.allocate(bytes, 64);
+        this.records = memory.buffer();
+    }
+
+    public int capacityTransitions() { return capacityTransitions; }
+    public int agents() { return agents; }
+    /** Native bytes held by the ring. */
+    public long memoryBytes() { return memory.capacityBytes(); }
+    /** Transitions that can be sampled now. */
+    public int size() { return storedTransitions; }
+
+    /** Stores the observation at reset of a new episode on image {@code imageId}. */
+    public void beginEpisode(int imageId, int[] x, int[] y, int[] z, int scale) {
+        checkAgents(x, y, z);
+        episodeId++;
+        currentStep = 0;
+        int r = advance();
+        writeObservation(r, imageId, 0, x, y, z, scale);
+    }
+
+    /**
+     * Stores the transition taken from the newest observation (each agent's action, reward and terminal flag) and
+     * the observation it led to (each agent's frame location and the scale, SPEC.md section 3).
+     */
+    public void recordStep(int[] actions, float[] rewards, boolean[] terminal, int[] x, int[] y, int[] z, int scale) {
+        if (currentStep < 0) {
+            throw new IllegalStateException("recordStep before beginEpisode");
+        }
+        checkAgents(x, y, z);
+        if (actions.length != agents || rewards.length != agents || terminal.length != agents) {
+            throw new IllegalArgumentException("actions/rewards/terminal need " + agents + " entries, got "
+                    + actions.length + "/" + rewards.length + "/" + terminal.length);
+        }
+        final int from = newest;
+        final int base = from * recordBytes;
+        for (int a = 0; a < agents; a++) {
+            if (actions[a] < 0 || actions[a] > 5) {
+                throw new IllegalArgumentException("action " + actions[a] + " of agent " + a + ", expected 0..5");
+            }
+            int slot = base + agentOffset(a);
+            records.putByte(slot + ACTION_OFFSET, (byte) actions[a]);
+            records.putFloat(slot + REWARD_OFFSET, rewards[a]);
+            records.putByte(slot + TERMINAL_OFFSET, terminal[a] ? (byte) 1 : (byte) 0);
+        }
+        records.putByte(base + FLAGS_OFFSET, FLAG_HAS_TRANSITION);
+        storedTransitions++;
+        int imageId = records.getInt(base + IMAGE_ID_OFFSET);
+        currentStep++;
+        int r = advance();
+        writeObservation(r, imageId, currentStep, x, y, z, scale);
+    }
+
+    /** Moves the write head to the next record, dropping the oldest one when full; returns its index. */
+    private int advance() {
+        int r = newest + 1 == capacityRecords ? 0 : newest + 1;
+        if (storedRecords == capacityRecords) {
+            if ((records.getByte(r * recordBytes + FLAGS_OFFSET) & FLAG_HAS_TRANSITION) != 0) {
+                storedTransitions--;
+            }
+        } else {
+            storedRecords++;
+        }
+        newest = r;
+        return r;
+    }
+
+    private void writeObservation(int r, int imageId, int step, int[] x, int[] y, int[] z, int scale) {
+        final int base = r * recordBytes;
+        records.setMemory(base, recordBytes, (byte) 0);
+        records.putInt(base + EPISODE_ID_OFFSET, episodeId);
+        records.putInt(base + IMAGE_ID_OFFSET, imageId);
+        records.putInt(base + STEP_OFFSET, step);
+        for (int a = 0; a < agents; a++) {
+            int slot = base + agentOffset(a);
+            records.putShort(slot + X_OFFSET, checkedCoordinate(x[a]));
+            records.putShort(slot + Y_OFFSET, checkedCoordinate(y[a]));
+            records.putShort(slot + Z_OFFSET, checkedCoordinate(z[a]));
+            records.putByte(slot + SCALE_OFFSET, (byte) scale);
+        }
+    }
+
+    private static short checkedCoordinate(int v) {
+        if (v < 0 || v > MAX_DIM_VOXELS) {
+            throw new IllegalArgumentException("coordinate " + v + " outside 0.." + MAX_DIM_VOXELS);
+        }
+        return (short) v;
+    }
+
+    private void checkAgents(int[] x, int[] y, int[] z) {
+        if (x.length != agents || y.length != agents || z.length != agents) {
+            throw new IllegalArgumentException("locations need " + agents + " entries per axis, got "
+                    + x.length + "/" + y.length + "/" + z.length);
+        }
+    }
+
+    /**
+     * Samples {@code batchSize} transitions uniformly (with replacement, as the published memory does) and writes,
+     * for each, the state and the next state as uint8 {@code (batch, agents, 4, 45, 45, 45)} (frames oldest first)
+     * at {@code statesAddress} / {@code nextStatesAddress}, and the actions, rewards and terminal flags as
+     * {@code [batch * agents]} arrays (row b, agent a at {@code b * agents + a}).
+     *
+     * @throws IllegalArgumentException when fewer than {@code batchSize} transitions are stored
+     */
+    public void sample(int batchSize, SplittableRandom random, FrameSource frames, long statesAddress,
+                       long nextStatesAddress, int[] actions, float[] rewards, boolean[] terminal) {
+        if (batchSize < 1 || batchSize > sampleableTransitions()) {
+            throw new IllegalArgumentException("batch of " + batchSize + " requested, " + sampleableTransitions()
+                    + " transitions stored");
+        }
+        if (actions.length < batchSize * agents || rewards.length < batchSize * agents
+                || terminal.length < batchSize * agents) {
+            throw new IllegalArgumentException("output arrays need " + batchSize * agents + " entries");
+        }
+        for (int b = 0; b < batchSize; b++) {
+            int r = drawTransition(random);
+            int base = r * recordBytes;
+            for (int a = 0; a < agents; a++) {
+                int slot = base + agentOffset(a);
+                actions[b * agents + a] = records.getByte(slot + ACTION_OFFSET);
+                rewards[b * agents + a] = records.getFloat(slot + REWARD_OFFSET);
+                terminal[b * agents + a] = records.getByte(slot + TERMINAL_OFFSET) != 0;
+            }
+            long stateBytes = (long) agents * FRAMES * FRAME_BYTES;
+            writeState(r, frames, statesAddress + b * stateBytes);
+            writeState(next(r), frames, nextStatesAddress + b * stateBytes);
+        }
+    }
+
+    /** Transitions whose state frames are all still in the ring. */
+    public int sampleableTransitions() {
+        if (storedRecords < capacityRecords) {
+            return storedTransitions;
+        }
+        int lost = 0;
+        int r = oldest();
+        for (int age = 0; age < FRAMES - 1; age++) {
+            if (hasTransition(r) && !historyInRing(r, age)) {
+                lost++;
+            }
+            r = next(r);
+        }
+        return storedTransitions - lost;
+    }
+
+    private boolean hasTransition(int r) {
+        return (records.getByte(r * recordBytes + FLAGS_OFFSET) & FLAG_HAS_TRANSITION) != 0;
+    }
+
+    /**
+     * True when the frames of the state at record {@code r}, {@code age} records after the oldest, are all in the
+     * ring: the state needs the records of steps max(0, t-3)..t, the earliest of them min(t, 3) records back.
+     */
+    private boolean historyInRing(int r, int age) {
+        return storedRecords < capacityRecords
+                || Math.min(records.getInt(r * recordBytes + STEP_OFFSET), FRAMES - 1) <= age;
+    }
+
+    private int drawTransition(SplittableRandom random) {
+        final int oldest = oldest();
+        while (true) {
+            int age = random.nextInt(storedRecords);
+            int r = oldest + age;
+            if (r >= capacityRecords) {
+                r -= capacityRecords;
+            }
+            if (hasTransition(r) && historyInRing(r, age)) {
+                return r;
+            }
+        }
+    }
+
+    /** Writes the 4 frames of each agent of the state at record {@code r}: records of steps t-3..t, zeros before 0. */
+    private void writeState(int r, FrameSource frames, long dest) {
+        final int step = records.getInt(r * recordBytes + STEP_OFFSET);
+        final int imageId = records.getInt(r * recordBytes + IMAGE_ID_OFFSET);
+        for (int f = 0; f < FRAMES; f++) {
+            int back = FRAMES - 1 - f;
+            int src = r - back;
+            if (src < 0) {
+                src += capacityRecords;
+            }
+            boolean before = step - back < 0;
+            int srcBase = src * recordBytes;
+            for (int a = 0; a < agents; a++) {
+                long to = dest + ((long) a * FRAMES + f) * FRAME_BYTES;
+                if (before) {
+                    UnsafeApi.setMemory(to, FRAME_BYTES, (byte) 0);
+                } else {
+                    int slot = srcBase + agentOffset(a);
+                    frames.writeUint8Frame(imageId, records.getShort(slot + X_OFFSET), records.getShort(slot + Y_OFFSET),
+                            records.getShort(slot + Z_OFFSET), records.getByte(slot + SCALE_OFFSET), to);
+                }
+            }
+        }
+    }
+
+    private int oldest() {
+        int o = newest - storedRecords + 1;
+        return o < 0 ? o + capacityRecords : o;
+    }
+
+    private int next(int r) {
+        return r + 1 == capacityRecords ? 0 : r + 1;
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+    }
+}

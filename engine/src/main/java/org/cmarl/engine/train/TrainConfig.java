@@ -1,0 +1,110 @@
+package org.cmarl.engine.train;
+
+import java.nio.file.Path;
+
+import org.cmarl.engine.nn.Architecture;
+import org.cmarl.engine.nn.Device;
+import org.cmarl.engine.nn.TeamReward;
+
+/**
+ * Every hyperparameter of a training run (SPEC.md sections 5 and 6), with the published defaults in
+ * {@link #defaults}. The full record is written to {@code logs.txt} when a run starts.
+ *
+ * @param architecture       Network3d or CommNet ({@code --model_name})
+ * @param landmarks          landmark id per agent ({@code --landmarks})
+ * @param commAttention      CommNet communication with attention ({@code --attention})
+ * @param teamReward         NONE, MEAN or ATTENTION ({@code --team_reward})
+ * @param batchSize          transitions per update ({@code --batch_size}, 64)
+ * @param memorySize         replay capacity in transitions ({@code --memory_size}, 1e5)
+ * @param initMemorySize     random-policy transitions before learning ({@code --init_memory_size}, 3e4)
+ * @param discount           gamma ({@code --discount}, 0.9)
+ * @param learningRate       Adam lr ({@code --lr}, 1e-3)
+ * @param schedulerGamma     StepLR factor ({@code --scheduler_gamma}, 0.5)
+ * @param schedulerStepSize  StepLR period in epochs ({@code --scheduler_step_size}, 100)
+ * @param maxEpisodes        training episodes ({@code --max_episodes}, 1e5)
+ * @param stepsPerEpisode    step cap ({@code --steps_per_episode}, 200)
+ * @param targetUpdateFreq   target sync when {@code episode * images % this == 0} ({@code --target_update_freq}, 10)
+ * @param epsilonDelta       epsilon decrease per episode ({@code --delta}, 1e-4)
+ * @param minEpsilon         epsilon floor (0.1, published constant)
+ * @param multiscale         train with the multiscale search ({@code --multiscale})
+ * @param trainFreq          agent steps between updates ({@code --train_freq}, 1)
+ * @param seed               seed of every random choice ({@code --seed})
+ * @param device             where the networks run ({@code --device})
+ * @param runDir             the run folder (logs, checkpoints)
+ */
+public record TrainConfig(Architecture architecture, int[] landmarks, boolean commAttention, TeamReward teamReward,
+                          int batchSize, int memorySize, int initMemorySize, double discount, double learningRate,
+                          double schedulerGamma, int schedulerStepSize, int maxEpisodes, int stepsPerEpisode,
+                          int targetUpdateFreq, double epsilonDelta, double minEpsilon, boolean multiscale,
+                          int trainFreq, long seed, Device device, Path runDir) {
+
+    public static final double MIN_EPSILON = 0.1;
+
+    public TrainConfig {
+        if (landmarks == null || landmarks.length == 0) {
+            throw new IllegalArgumentException("--landmarks: at least one landmark (one agent) is needed");
+        }
+        landmarks = landmarks.clone();
+        positive("--batch_size", batchSize);
+        positive("--memory_size", memorySize);
+        positive("--max_episodes", maxEpisodes);
+        positive("--steps_per_episode", stepsPerEpisode);
+        positive("--target_update_freq", targetUpdateFreq);
+        positive("--train_freq", trainFreq);
+        positive("--scheduler_step_size", schedulerStepSize);
+        if (initMemorySize > memorySize) {
+            throw new IllegalArgumentException("--init_memory_size " + initMemorySize + " is above --memory_size "
+                    + memorySize + ": the warm-up could never finish");
+        }
+        if (batchSize > initMemorySize) {
+            throw new IllegalArgumentException("--batch_size " + batchSize + " is larger than the "
+                    + initMemorySize + " transitions stored before learning starts (--init_memory_size)");
+        }
+        if (!(discount >= 0 && discount <= 1)) {
+            throw new IllegalArgumentException("--discount " + discount + " is outside [0, 1]");
+        }
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("--lr " + learningRate + " must be positive");
+        }
+        if (teamReward == TeamReward.ATTENTION && landmarks.length < 2) {
+            throw new IllegalArgumentException("--team_reward attention needs at least 2 agents");
+        }
+    }
+
+    private static void positive(String flag, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(flag + " " + v + " must be at least 1");
+        }
+    }
+
+    public int agents() { return landmarks.length; }
+
+    @Override
+    public int[] landmarks() { return landmarks.clone(); }
+
+    /** One line per setting, for logs.txt. */
+    public String describe() {
+        return String.join("\n",
+                "model_name=" + architecture.cliName(),
+                "landmarks=" + java.util.Arrays.toString(landmarks),
+                "attention=" + commAttention,
+                "team_reward=" + teamReward,
+                "batch_size=" + batchSize,
+                "memory_size=" + memorySize,
+                "init_memory_size=" + initMemorySize,
+                "discount=" + discount,
+                "lr=" + learningRate,
+                "scheduler_gamma=" + schedulerGamma,
+                "scheduler_step_size=" + schedulerStepSize,
+                "max_episodes=" + maxEpisodes,
+                "steps_per_episode=" + stepsPerEpisode,
+                "target_update_freq=" + targetUpdateFreq,
+                "delta=" + epsilonDelta,
+                "min_eps=" + minEpsilon,
+                "multiscale=" + multiscale,
+                "train_freq=" + trainFreq,
+                "seed=" + seed,
+                "device=" + device,
+                "run_dir=" + runDir);
+    }
+}

@@ -1,0 +1,197 @@
+package org.cmarl.engine.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * What a training run leaves for people: {@code logs.txt} (command line, full configuration, every epoch's figures;
+ * no wall-clock times, so that two seeded runs write identical logs),
+ * TensorBoard scalars, {@code progress.csv} (one row per epoch, for plotting), a progress bar on the terminal, and the
+ * checkpoints of every epoch ({@link TrainingCheckpoints}).
+ */
+public final class TrainingLog implements AutoCloseable {
+    private final Path runDir;
+    private final PrintStream console;
+    private final boolean progressBar;
+    private final Writer logTxt;
+    private final Writer progressCsv;
+    private final TensorBoardWriter tensorBoard;
+    private final int agents;
+    private ProgressBar bar;
+    private long lastEpisodeSteps;
+    private long stepsSinceBar;
+    private long updatesSinceBar;
+    private long barNanos = System.nanoTime();
+    private String lastDistance = "-";
+
+    /**
+     * Creates the run folder's log files.
+     *
+     * @param commandLine the command as typed, for logs.txt
+     * @param progressBar show a progress bar on {@code console} (false in tests and when output is not a terminal)
+     */
+    public TrainingLog(Path runDir, String commandLine, TrainConfig config, PrintStream console, boolean progressBar)
+            throws IOException {
+        this.runDir = runDir;
+        this.console = console;
+        this.progressBar = progressBar;
+        this.agents = config.agents();
+        Files.createDirectories(runDir);
+        this.logTxt = Files.newBufferedWriter(runDir.resolve("logs.txt"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Path csv = runDir.resolve("progress.csv");
+        boolean fresh = !Files.exists(csv);
+        this.progressCsv = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        if (fresh) {
+            StringBuilder h = new StringBuilder("epoch,episode,agent_steps,eps,lr,loss,train_distance_mm");
+            for (int a = 0; a < agents; a++) {
+                h.append(",train_distance_mm_").append(a);
+            }
+            h.append(",train_score,val_distance_mm");
+            for (int a = 0; a < agents; a++) {
+                h.append(",val_distance_mm_").append(a);
+            }
+            progressCsv.write(h.append('\n').toString());
+            progressCsv.flush();
+        }
+        this.tensorBoard = new TensorBoardWriter(runDir);
+        line("command: " + commandLine);
+        line("configuration:\n" + config.describe());
+    }
+
+    public Path runDir() { return runDir; }
+
+    private void line(String s) throws IOException {
+        logTxt.write(s);
+        logTxt.write('\n');
+        logTxt.flush();
+    }
+
+    void warmUpStarted(int transitions) {
+        if (progressBar && transitions > 0) {
+            bar = new ProgressBarBuilder().setTaskName("warm-up").setInitialMax(transitions)
+                    .setStyle(ProgressBarStyle.ASCII).setUnit(" transitions", 1).setConsumer(
+                            new me.tongfei.progressbar.ConsoleProgressBarConsumer(console)).build();
+        } else {
+            console.println("warm-up: " + transitions + " random-policy transitions");
+        }
+    }
+
+    void warmUpProgress(int transitions) {
+        if (bar != null) {
+            bar.stepTo(transitions);
+        }
+    }
+
+    void warmUpDone() throws IOException {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+        line("warm-up done");
+    }
+
+    void episodeDone(TrainingState state, Trainer.EpisodeOutcome o) {
+        stepsSinceBar += o.steps();
+        updatesSinceBar += o.updates();
+        if (progressBar) {
+            if (bar == null) {
+                bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(-1)
+                        .setStyle(ProgressBarStyle.ASCII).setUnit(" episodes", 1).setConsumer(
+                                new me.tongfei.progressbar.ConsoleProgressBarConsumer(console)).build();
+            }
+            bar.stepTo(state.episode());
+            double seconds = (System.nanoTime() - barNanos) / 1e9;
+            if (seconds > 1) {
+                bar.setExtraMessage(String.format(Locale.ROOT, " %.0f steps/s %.1f updates/s eps %.3f dist %s",
+                        stepsSinceBar / seconds, updatesSinceBar / seconds, state.epsilon(), lastDistance));
+                stepsSinceBar = 0;
+                updatesSinceBar = 0;
+                barNanos = System.nanoTime();
+            }
+        }
+    }
+
+    void epochDone(TrainingState state, Trainer.EpochStats stats, double[] valDistance, boolean improved,
+                   Trainer trainer) throws IOException {
+        double[] train = stats.meanDistanceMm();
+        double trainMean = Trainer.mean(train);
+        double score = Trainer.mean(stats.meanScore());
+        double valMean = valDistance == null ? Double.NaN : Trainer.mean(valDistance);
+        lastDistance = String.format(Locale.ROOT, "%.2f mm", valDistance == null ? trainMean : valMean);
+
+        StringBuilder csv = new StringBuilder();
+        csv.append(state.epoch()).append(',').append(state.episode()).append(',').append(state.agentSteps())
+                .append(',').append(fmt(state.epsilon())).append(',')
+                .append(fmt(state.learningRate())).append(',').append(fmt(stats.meanLoss())).append(',')
+                .append(fmt(trainMean));
+        for (double d : train) {
+            csv.append(',').append(fmt(d));
+        }
+        csv.append(',').append(fmt(score)).append(',').append(fmt(valMean));
+        for (int a = 0; a < agents; a++) {
+            csv.append(',').append(valDistance == null ? "" : fmt(valDistance[a]));
+        }
+        progressCsv.write(csv.append('\n').toString());
+        progressCsv.flush();
+
+        long step = state.episode();
+        for (int a = 0; a < agents; a++) {
+            tensorBoard.scalar("train/distance_" + a, train[a], step);
+            if (valDistance != null) {
+                tensorBoard.scalar("eval/distance_" + a, valDistance[a], step);
+            }
+        }
+        tensorBoard.scalar("train/score", score, step);
+        if (!Double.isNaN(stats.meanLoss())) {
+            tensorBoard.scalar("train/loss", stats.meanLoss(), step);
+        }
+        tensorBoard.scalar("train/eps", state.epsilon(), step);
+        tensorBoard.scalar("train/lr", state.learningRate(), step);
+
+        line(String.format(Locale.ROOT,
+                "epoch %d: episodes %d, agent steps %d, eps %.4f, lr %.3g, loss %s, train distance %.3f mm,"
+                        + " score %.3f%s", state.epoch(), state.episode(), state.agentSteps(),
+                state.epsilon(), state.learningRate(), fmt(stats.meanLoss()), trainMean, score,
+                valDistance == null ? "" : String.format(Locale.ROOT, ", validation distance %.3f mm%s", valMean,
+                        improved ? " (best)" : "")));
+        TrainingCheckpoints.save(runDir, trainer, improved);
+    }
+
+    /** Figures with enough digits to re-plot, and the same text for the same value (reproducible logs). */
+    static String fmt(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /** Writes a line to logs.txt and the console (e.g. the final summary). */
+    public void note(String s) throws IOException {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+        console.println(s);
+        line(s);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+        tensorBoard.close();
+        progressCsv.close();
+        logTxt.close();
+    }
+}

@@ -1,0 +1,42 @@
+package org.cmarl.engine.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
+class ObservationBufferTest {
+    @Test
+    void shouldExposeWrittenVoxelInTensorViewWithoutCopyWhenWrittenAfterWrapping() {
+        try (ObservationBuffer obs = ObservationBuffer.allocate(2, 3, ObservationBuffer.ElementType.FLOAT32);
+             PointerScope scope = new PointerScope()) {
+            Tensor view = obs.tensor(2);
+            // (b=1, a=2, f=3, x=4, y=5, z=6) written through the Agrona view after the tensor exists
+            long offset = obs.frameOffsetBytes(1, 2, 3) + ((4L * 45 + 5) * 45 + 6) * 4;
+            obs.buffer().putFloat((int) offset, 123.5f);
+            assertEquals(123.5f, view.get(1).get(2).get(3).get(4).get(5).get(6).item_float());
+            assertEquals(obs.address(), view.data_ptr().address());
+            assertEquals(2L * 3 * 4 * 45 * 45 * 45 * 4, 2 * 3 * 4 * obs.frameBytes());
+        }
+    }
+
+    @Test
+    void shouldThrowIllegalStateWhenUsedAfterCloseAndIgnoreSecondClose() {
+        ObservationBuffer obs = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8);
+        obs.close();
+        obs.close();
+        assertThrows(IllegalStateException.class, obs::address);
+        assertThrows(IllegalStateException.class, obs::buffer);
+    }
+
+    @Test
+    void shouldNameTheSizesWhenBatchExceedsCapacity() {
+        try (ObservationBuffer obs = ObservationBuffer.allocate(2, 1, ObservationBuffer.ElementType.UINT8);
+             PointerScope scope = new PointerScope()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> obs.tensor(3));
+            assertEquals("batch=3, capacity 2", e.getMessage());
+        }
+    }
+}

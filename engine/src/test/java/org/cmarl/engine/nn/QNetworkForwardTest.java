@@ -1,0 +1,104 @@
+package org.cmarl.engine.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.SplittableRandom;
+
+import org.cmarl.engine.io.TensorData;
+import org.junit.jupiter.api.Test;
+
+class QNetworkForwardTest {
+    private static final int FRAME_BYTES = 45 * 45 * 45;
+
+    private static byte[] randomFrames(int count, long seed) {
+        byte[] b = new byte[count * FRAME_BYTES];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) r.nextInt(256);
+        }
+        return b;
+    }
+
+    @Test
+    void shouldGiveChronologicalQValuesWhenFramesAreStoredAsRingWithPhase() {
+        byte[] frames = randomFrames(4, 11);
+        try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 9, Device.CPU);
+             ObservationBuffer chrono = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer ring = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8)) {
+            chrono.buffer().putBytes(0, frames);
+            float[] expected = new float[6];
+            net.forward(chrono, 1, 0, expected);
+            for (int phase = 1; phase < 4; phase++) {
+                // Oldest frame k=0 in slot `phase`, frame k in slot (phase + k) % 4.
+                for (int k = 0; k < 4; k++) {
+                    ring.buffer().putBytes((int) ring.frameOffsetBytes(0, 0, (phase + k) % 4), frames,
+                            k * FRAME_BYTES, FRAME_BYTES);
+                }
+                float[] q = new float[6];
+                net.forward(ring, 1, phase, q);
+                assertArrayEquals(expected, q, 1e-5f, "phase " + phase);
+            }
+        }
+    }
+
+    @Test
+    void shouldEqualMeanCommunicationWhenAttentionLogitsAreEqual() {
+        // softmax of equal logits is uniform, so attention communication is the plain mean over agents.
+        int agents = 3;
+        byte[] frames = randomFrames(4 * agents, 12);
+        try (QNetwork plain = QNetwork.create(NetworkConfig.of(Architecture.COMMNET, agents), 4, Device.CPU);
+             QNetwork att = QNetwork.create(new NetworkConfig(Architecture.COMMNET, agents, true, false), 5,
+                     Device.CPU);
+             ObservationBuffer obs = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.UINT8)) {
+            LinkedHashMap<String, TensorData> sd = plain.stateDict();
+            for (int l = 1; l <= 3; l++) {
+                for (int i = 0; i < agents; i++) {
+                    sd.put("comm_att" + l + "." + i, QNetwork.floatTensorData(new long[] {agents},
+                            new float[] {0.7f, 0.7f, 0.7f}));
+                }
+            }
+            att.loadStateDict(sd);
+            obs.buffer().putBytes(0, frames);
+            float[] qPlain = new float[agents * 6];
+            float[] qAtt = new float[agents * 6];
+            plain.forward(obs, 1, 0, qPlain);
+            att.forward(obs, 1, 0, qAtt);
+            assertArrayEquals(qPlain, qAtt, 1e-5f);
+        }
+    }
+
+    @Test
+    void shouldGiveEachAgentItsOwnHeadWhenAgentsFoldedIntoBatch() {
+        // Network3d with 2 agents equals two 1-agent networks carrying the respective heads.
+        byte[] frames = randomFrames(8, 13);
+        try (QNetwork two = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 2), 21, Device.CPU);
+             QNetwork one = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 22, Device.CPU);
+             ObservationBuffer obs2 = ObservationBuffer.allocate(1, 2, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer obs1 = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8)) {
+            obs2.buffer().putBytes(0, frames);
+            float[] q2 = new float[12];
+            two.forward(obs2, 1, 0, q2);
+            LinkedHashMap<String, TensorData> sd2 = two.stateDict();
+            for (int agent = 0; agent < 2; agent++) {
+                LinkedHashMap<String, TensorData> sd1 = new LinkedHashMap<>();
+                for (var e : sd2.entrySet()) {
+                    String k = e.getKey();
+                    if (k.startsWith("conv") || k.matches("prelu[0-3]\\.weight")) {
+                        sd1.put(k, e.getValue());
+                    } else if (k.matches("\\w+\\." + agent + "\\.\\w+")) {
+                        sd1.put(k.replace("." + agent + ".", ".0."), e.getValue());
+                    }
+                }
+                one.loadStateDict(sd1);
+                obs1.buffer().putBytes(0, frames, agent * 4 * FRAME_BYTES, 4 * FRAME_BYTES);
+                float[] q1 = new float[6];
+                one.forward(obs1, 1, 0, q1);
+                for (int a = 0; a < 6; a++) {
+                    assertEquals(q1[a], q2[agent * 6 + a], 1e-5f, "agent " + agent + " action " + a);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package org.cmarl.engine.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.cmarl.engine.io.TensorData;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Forward Q-values of the published weights and inputs (network_parity.json) for both checkpoint formats.
+ */
+class QNetworkParityTest {
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"network3d_1agent, zip", "network3d_1agent, legacy", "commnet_3agents, zip",
+        "commnet_3agents, legacy"})
+    void shouldMatchPublishedQValuesWhenLoadingReferenceWeights(String key, String format) throws Exception {
+        JsonNode model = ParityReference.model(key);
+        NetworkConfig config = ParityReference.config(model);
+        LinkedHashMap<String, TensorData> sd = ParityReference.stateDict(model, format);
+        byte[] input = ParityReference.input(model);
+        int batch = model.get("input").get("shape").get(0).asInt();
+        int agents = config.agents();
+        double[] expected = ParityReference.doubles(model.get("forward_q_float32").get("values"));
+        try (QNetwork net = QNetwork.create(config, 7, Device.CPU);
+             ObservationBuffer u8 = ObservationBuffer.allocate(batch, agents, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer f32 = ObservationBuffer.allocate(batch, agents,
+                     ObservationBuffer.ElementType.FLOAT32)) {
+            net.loadStateDict(sd);
+            u8.buffer().putBytes(0, input);
+            for (int i = 0; i < input.length; i++) {
+                f32.buffer().putFloat(4L * i > Integer.MAX_VALUE ? 0 : 4 * i, input[i] & 0xff);
+            }
+            float[] qFromBytes = new float[batch * agents * 6];
+            float[] qFromFloats = new float[batch * agents * 6];
+            net.forward(u8, batch, 0, qFromBytes);
+            net.forward(f32, batch, 0, qFromFloats);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], qFromBytes[i], 1e-4, "q[" + i + "] from uint8 input");
+            }
+            assertArrayEquals(qFromBytes, qFromFloats, "uint8 and float32 inputs of the same values");
+            assertEquals(model.get("n_params").asLong(), net.parameterCount());
+        }
+    }
+}
