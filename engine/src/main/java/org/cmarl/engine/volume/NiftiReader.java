@@ -56,9 +56,26 @@ public final class NiftiReader {
     /** Longest wait for the helper between chunks; it unparks the consumer after each chunk anyway. */
     private static final long PARK_NANOS = 1_000_000;
 
+    /**
+     * System property read by {@link #NiftiReader()}: {@code false} keeps every read on the calling thread (for a
+     * machine whose cores are all busy, or to measure the single-threaded cost). Default {@code true}.
+     */
+    public static final String HELPER_THREADS_PROPERTY = "rlm.nifti.helperThreads";
+
+    private final boolean helperThreads;
     private final IntensityNormaliser normaliser = new IntensityNormaliser();
     private byte[] scratchBytes = new byte[0];
     private float[] scratchValues = new float[0];
+
+    /** A reader that uses helper threads unless {@value #HELPER_THREADS_PROPERTY} is {@code false}. */
+    public NiftiReader() {
+        this(Boolean.parseBoolean(System.getProperty(HELPER_THREADS_PROPERTY, "true")));
+    }
+
+    /** @param helperThreads whether large gzipped images may use one helper thread (see class Javadoc) */
+    public NiftiReader(boolean helperThreads) {
+        this.helperThreads = helperThreads;
+    }
 
     /** Loads and normalises one image (SPEC.md section 1). The caller owns (and closes) the volume. */
     public static Volume load(Path file) {
@@ -117,7 +134,8 @@ public final class NiftiReader {
         final int ny = header.ny();
         final int nz = header.nz();
         final float[] values = scratchValues;
-        if (header.voxelCount() < PARALLEL_MIN_VOXELS || nx < 2 || Runtime.getRuntime().availableProcessors() < 2) {
+        if (!helperThreads || header.voxelCount() < PARALLEL_MIN_VOXELS || nx < 2
+                || Runtime.getRuntime().availableProcessors() < 2) {
             double sum = IntensityNormaliser.rescaleXRange(values, nx, ny, nz, 0, nx, rescale);
             volume.fillFromFileOrder(values, 0, nx);
             return sum;
@@ -309,7 +327,7 @@ public final class NiftiReader {
         long scratchBudget = Math.max(PIPELINE_SCRATCH_BUDGET_BYTES,
                 (long) scratchBytes.length + (long) scratchValues.length * Float.BYTES);
         int got;
-        if (gzip && scratchNeeded <= scratchBudget) {
+        if (helperThreads && gzip && scratchNeeded <= scratchBudget) {
             got = inflateAndConvert(in, header, (int) bytes);
         } else {
             got = readGrowing(in, (int) bytes);
