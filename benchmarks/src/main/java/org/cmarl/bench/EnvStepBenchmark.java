@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Compare with reference/perf.json: the published environment does about 2,330 steps/s with 1 agent and 350
  * steps/s with 5 agents. Expected here on one thread: tens of thousands of steps/s for 1 agent with uint8 frames
- * (one 91 KB ROI per step), about 4x fewer with float32 frames (364 KB per ROI), and roughly inverse in the number
- * of agents.
+ * (one 91 KB ROI per step), about 2x fewer with float32 frames (364 KB per ROI), and roughly inverse in the number
+ * of agents; decimated planes make the scale-3 and scale-2 steps (most random-action steps) 2-4x faster.
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
@@ -45,6 +45,10 @@ public class EnvStepBenchmark {
     @Param({"UINT8", "FLOAT32"})
     FrameType frameType;
 
+    /** EnvConfig.decimatedScales: scale-2/3 ROIs from per-image decimated planes (built once, in setup). */
+    @Param({"false", "true"})
+    boolean decimated;
+
     private Volume volume;
     private LandmarkEnv env;
     private SplittableRandom random;
@@ -55,7 +59,7 @@ public class EnvStepBenchmark {
     public void setUp() {
         volume = BenchVolumes.sampleOrSynthetic();
         env = LandmarkEnv.withOwnBuffer(new EnvConfig(Mode.EVAL, agents, true, frameType,
-                EnvConfig.DEFAULT_MAX_STEPS_PER_EPISODE, false));
+                EnvConfig.DEFAULT_MAX_STEPS_PER_EPISODE, false, decimated));
         random = new SplittableRandom(1);
         actions = new int[agents];
         landmarks = new int[agents][];
@@ -63,6 +67,10 @@ public class EnvStepBenchmark {
             landmarks[a] = new int[]{volume.nx() / 2, volume.ny() / 2 + a, volume.nz() / 2};
         }
         env.reset(volume, landmarks, Spawn.random(), random);
+        // run a few episodes so that the lazily built decimated planes (if any) exist before measuring
+        for (int i = 0; i < 2000; i++) {
+            step();
+        }
     }
 
     @TearDown(Level.Trial)
