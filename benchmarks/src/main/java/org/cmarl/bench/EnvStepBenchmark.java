@@ -27,14 +27,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * of every agent written into the frame ring (45^3 voxels per agent); an episode that ends is reset on the same
  * image (no image reload), as the published measurement did.
  *
- * <p>Compare with reference/perf.json: the published environment does about 2,330 steps/s with 1 agent and 350
- * steps/s with 5 agents. Expected here on one thread: tens of thousands of steps/s for 1 agent with uint8 frames
- * (one 91 KB ROI per step), about 2x fewer with float32 frames (364 KB per ROI), and roughly inverse in the number
- * of agents; decimated planes make the scale-3 and scale-2 steps (most random-action steps) 2-4x faster.
+ * <p>Sample-time mode (microseconds per step; steps/s = 1e6 / time): on a shared machine the median of single
+ * steps is steadier than a mean. Compare with reference/perf.json: the published environment does about 2,330
+ * steps/s with 1 agent and 350 steps/s with 5 agents. Measured here (2-core EPYC shared with other jobs, load average 11-14, 26 Nov 2026),
+ * median per step: 1 agent uint8 42 us (24,000 steps/s), float32 79 us (12,700 steps/s); 5 agents uint8 430 us
+ * (2,300 steps/s), float32 730 us (1,370 steps/s); decimated planes cut these by 1.4-2x (1 agent uint8 25 us,
+ * 5 agents uint8 230 us). Steps cost more per agent with more agents: the agents' ROI footprints compete for
+ * cache.
  */
 @State(Scope.Thread)
-@BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
+@BenchmarkMode(org.openjdk.jmh.annotations.Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)

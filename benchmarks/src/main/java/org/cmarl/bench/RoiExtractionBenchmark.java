@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One 45^3 ROI written from the volume's plane into a frame slot ({@code roi}), against one straight
  * {@code copyMemory} of the same number of bytes from the same plane ({@code bulkCopy}) measured in the same run:
- * the floor any ROI copy could reach. Report {@code roi / bulkCopy} time per parameter set.
+ * the floor any ROI copy could reach. Report {@code roi / bulkCopy} time per parameter set. Sample-time mode: on a
+ * shared machine the median and the minimum of single operations are steadier than a mean.
  *
  * <p>Interior: an unclamped window at the image centre. Border: the window clamped on the low x side, the high y
  * side and not on z (location (5, ny - 3, nz / 2)), so part of the frame is zero fill.
@@ -37,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * scale 1 costs. The uint8 ROI stays about 5x the bulk copy: 2,025 rows of 45 bytes, each its own short copy.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @Warmup(iterations = 3, time = 1)
