@@ -32,10 +32,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Interior: an unclamped window at the image centre. Border: the window clamped on the low x side, the high y
  * side and not on z (location (5, ny - 3, nz / 2)), so part of the frame is zero fill.
  *
- * <p>Expected (2-core EPYC, Nov 2026): bulk copy about 10-15 us for 364 KB (float32) and 2-3 us for 91 KB (uint8);
- * direct ROI about 20 us (float32) / 11 us (uint8) at scale 1 and 60-85 us / 40 us at scales 2 and 3, where a
- * strided row touches 2-3x more cache lines than it uses; from a decimated plane every scale costs about what
- * scale 1 costs. The uint8 ROI stays about 5x the bulk copy: 2,025 rows of 45 bytes, each its own short copy.
+ * <p>Measured (2-core EPYC shared with other jobs, 26 Nov 2026, medians): bulk copy 9-11 us for 364 KB (float32)
+ * and 2.3 us for 91 KB (uint8); direct ROI at scale 1 about 20 us (float32) / 13 us (uint8), at scales 2 and 3
+ * 46-87 us / 55 us, where a strided row touches 2-3x more cache lines than it uses; from a decimated plane every
+ * scale costs about what scale 1 costs (20 us / 10 us). Border windows cost less than interior ones (zero fill is
+ * one call per contiguous run). The uint8 ROI stays about 5x the bulk copy: 2,025 rows of 45 bytes, each its own
+ * short copy.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
