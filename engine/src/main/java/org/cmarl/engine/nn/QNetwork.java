@@ -452,9 +452,15 @@ public final class QNetwork implements AutoCloseable {
         return x.transpose(0, 1).contiguous();
     }
 
-    private Tensor convBlock(Tensor x, Tensor weight, int layer, boolean pool) {
+    /** One trunk layer: conv, PReLU, and max-pool unless it is conv3. Package-private for {@link LayerProfile}. */
+    Tensor convBlock(Tensor x, Tensor weight, int layer, boolean pool) {
         long[] padding = layer == 3 ? ZEROS3 : ONES3;
-        Tensor y = torch.conv3d(x, weight, new TensorOptional(convB[layer]), ONES3, padding, ONES3, 1);
+        // Channels-last (NDHWC) activations and weights: oneDNN's fast 3D kernels. Measured on the 2-core
+        // reference machine, conv0 backward 200 -> 40 ms and forward 45 -> 35 ms per observation. A no-op on
+        // tensors already channels-last (every layer after conv0); the weight copy is small and differentiable.
+        Tensor xl = x.contiguous(torch.MemoryFormat.ChannelsLast3d);
+        Tensor wl = weight.contiguous(torch.MemoryFormat.ChannelsLast3d);
+        Tensor y = torch.conv3d(xl, wl, new TensorOptional(convB[layer]), ONES3, padding, ONES3, 1);
         y = torch.prelu(y, convPrelu[layer]);
         if (pool) {
             y = torch.max_pool3d(y, TWOS3, TWOS3, ZEROS3, ONES3, false);
@@ -463,7 +469,7 @@ public final class QNetwork implements AutoCloseable {
     }
 
     /** {@code x (agents, batch, in)} -> {@code (agents, batch, out)}, CommNet's communication included. */
-    private Tensor head(Tensor x, int layer) {
+    Tensor head(Tensor x, int layer) {
         if (config.isCommNet()) {
             Tensor comm;
             if (commAtt[layer] != null) {
@@ -483,7 +489,7 @@ public final class QNetwork implements AutoCloseable {
     }
 
     /** Per-agent PReLU on {@code (agents, batch, f)}: libtorch's prelu takes its channels on dimension 1. */
-    private static Tensor headPrelu(Tensor x, Tensor slopes) {
+    static Tensor headPrelu(Tensor x, Tensor slopes) {
         return torch.prelu(x.transpose(0, 1), slopes).transpose(0, 1);
     }
 
@@ -523,6 +529,18 @@ public final class QNetwork implements AutoCloseable {
     List<Tensor> parameterTensors() {
         checkOpen();
         return Collections.unmodifiableList(parameters);
+    }
+
+    /** conv{@code layer}'s weight (published layout). */
+    Tensor convWeight(int layer) {
+        return convW[layer];
+    }
+
+    /** All three heads with their PReLUs: {@code (agents, batch, 512)} -> {@code (agents, batch, 6)}. */
+    Tensor heads(Tensor x) {
+        x = headPrelu(head(x, 0), headPrelu[0]);
+        x = headPrelu(head(x, 1), headPrelu[1]);
+        return head(x, 2);
     }
 
     /** Team-reward attention logits, or null. */
