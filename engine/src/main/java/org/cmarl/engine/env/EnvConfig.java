@@ -12,11 +12,21 @@ package org.cmarl.engine.env;
  * @param freezeDoneAgents    TRAIN only. false (published): every agent keeps acting and the terminal flag is
  *                            re-evaluated every step (not sticky); true: an agent flagged terminal stays put
  *                            (its actions become no-ops with reward 0) and stays terminal for the rest of the episode
+ * @param decimatedScales     read scale-2 and scale-3 ROIs from {@link DecimatedPlane}s built once per image (same
+ *                            bytes, about 4x faster per ROI, but each costs one pass over the plane and one plane's
+ *                            worth of memory per scale: worth it only for many steps on one image, e.g. several
+ *                            episodes per loaded image); false (default): strided reads straight from the volume
  */
 public record EnvConfig(Mode mode, int agents, boolean multiscale, FrameType frameType, int maxStepsPerEpisode,
-                        boolean freezeDoneAgents) {
+                        boolean freezeDoneAgents, boolean decimatedScales) {
     /** Published default for {@code --steps_per_episode}. */
     public static final int DEFAULT_MAX_STEPS_PER_EPISODE = 200;
+
+    /** Without decimated planes. */
+    public EnvConfig(Mode mode, int agents, boolean multiscale, FrameType frameType, int maxStepsPerEpisode,
+                     boolean freezeDoneAgents) {
+        this(mode, agents, multiscale, frameType, maxStepsPerEpisode, freezeDoneAgents, false);
+    }
 
     public EnvConfig {
         if (mode == null) {
@@ -38,11 +48,12 @@ public record EnvConfig(Mode mode, int agents, boolean multiscale, FrameType fra
 
     /** Published evaluation / play: multiscale, float frames, 200 steps. */
     public static EnvConfig evaluation(Mode mode, int agents) {
-        return new EnvConfig(mode, agents, true, FrameType.FLOAT32, DEFAULT_MAX_STEPS_PER_EPISODE, false);
+        return new EnvConfig(mode, agents, true, FrameType.FLOAT32, DEFAULT_MAX_STEPS_PER_EPISODE, false, false);
     }
 
     /** Published training: uint8 frames, agents not frozen, 200 steps. */
     public static EnvConfig training(int agents, boolean multiscale) {
-        return new EnvConfig(Mode.TRAIN, agents, multiscale, FrameType.UINT8, DEFAULT_MAX_STEPS_PER_EPISODE, false);
+        return new EnvConfig(Mode.TRAIN, agents, multiscale, FrameType.UINT8, DEFAULT_MAX_STEPS_PER_EPISODE, false,
+                false);
     }
 }

@@ -59,7 +59,9 @@ public final class LandmarkEnv implements AutoCloseable {
     private final EnvConfig config;
     private final int agents;
     private final ObservationLayout layout;
+    /** The caller's block (or null when the caller passed a raw address); checked open on every frame write. */
     private final NativeBlock observationBlock;
+    /** Offset into the block, or the raw address itself when there is no block. */
     private final long observationOffsetBytes;
     private final boolean ownsBlock;
 
@@ -76,6 +78,8 @@ public final class LandmarkEnv implements AutoCloseable {
     private final boolean[] frozen;
     private final int[] successCount;
     private final RoiWindow[] windows;
+    /** Index = scale; null entries when {@link EnvConfig#decimatedScales()} is off or for scale 1. */
+    private final DecimatedPlane[] decimated = new DecimatedPlane[MULTISCALE_START_SCALE + 1];
     // histories, oldest entry first: [agent][entry * 3 + axis] and [agent][entry * 6 + action]
     private final int[][] locationHistory;
     private final double[][] qHistory;
@@ -108,6 +112,25 @@ public final class LandmarkEnv implements AutoCloseable {
         this(config, observationBlock, offsetBytes, false);
     }
 
+    /**
+     * An environment writing its frames at a raw native address, e.g. batch entry {@code b} of the network's input
+     * buffer: {@code observationBuffer.address() + observationBuffer.frameOffsetBytes(b, 0, 0)}. The caller keeps
+     * that memory alive and unmoved for as long as this environment is used (nothing here can check it).
+     *
+     * @param lengthBytes bytes available at {@code address}; must be at least {@link ObservationLayout#batchEntryBytes()}
+     * @throws IllegalArgumentException on a zero address or a region that is too small
+     */
+    public LandmarkEnv(EnvConfig config, long address, long lengthBytes) {
+        this(config, null, checkAddress(address), false, lengthBytes);
+    }
+
+    private static long checkAddress(long address) {
+        if (address == 0) {
+            throw new IllegalArgumentException("observation address is 0 (null pointer)");
+        }
+        return address;
+    }
+
     /** An environment owning a zeroed observation buffer of exactly one batch entry, freed by {@link #close()}. */
     public static LandmarkEnv withOwnBuffer(EnvConfig config) {
         ObservationLayout layout = new ObservationLayout(config.agents(), config.frameType());
@@ -116,22 +139,32 @@ public final class LandmarkEnv implements AutoCloseable {
     }
 
     private LandmarkEnv(EnvConfig config, NativeBlock block, long offsetBytes, boolean ownsBlock) {
-        if (config == null) {
-            throw new IllegalArgumentException("config is null");
-        }
+        this(config, requireBlock(block), offsetBytes, ownsBlock, block.capacityBytes());
+    }
+
+    private static NativeBlock requireBlock(NativeBlock block) {
         if (block == null) {
             throw new IllegalArgumentException("observation block is null");
+        }
+        block.address(); // fails now on a closed block
+        return block;
+    }
+
+    private LandmarkEnv(EnvConfig config, NativeBlock block, long offsetBytes, boolean ownsBlock, long capacityBytes) {
+        if (config == null) {
+            throw new IllegalArgumentException("config is null");
         }
         this.config = config;
         this.agents = config.agents();
         this.layout = new ObservationLayout(agents, config.frameType());
         long required = layout.batchEntryBytes();
-        if (offsetBytes < 0 || block.capacityBytes() - offsetBytes < required) {
-            throw new IllegalArgumentException("observation buffer of " + block.capacityBytes() + " bytes at offset "
-                    + offsetBytes + " is too small: required " + required + " bytes (" + agents + " agents x "
-                    + ObservationLayout.FRAMES + " frames x 45^3 x " + config.frameType() + ")");
+        long available = block == null ? capacityBytes : capacityBytes - offsetBytes;
+        if (offsetBytes < 0 || available < required) {
+            throw new IllegalArgumentException("observation buffer of " + capacityBytes + " bytes at offset "
+                    + (block == null ? 0 : offsetBytes) + " is too small: required " + required + " bytes ("
+                    + agents + " agents x " + ObservationLayout.FRAMES + " frames x 45^3 x " + config.frameType()
+                    + ")");
         }
-        block.address(); // fails now on a closed block
         this.observationBlock = block;
         this.observationOffsetBytes = offsetBytes;
         this.ownsBlock = ownsBlock;
@@ -152,6 +185,11 @@ public final class LandmarkEnv implements AutoCloseable {
         this.qScratch = new double[agents * Q];
         for (int a = 0; a < agents; a++) {
             windows[a] = new RoiWindow();
+        }
+        if (config.decimatedScales() && config.multiscale()) {
+            for (int s = 2; s <= MULTISCALE_START_SCALE; s++) {
+                decimated[s] = new DecimatedPlane(s, config.frameType());
+            }
         }
     }
 
@@ -518,16 +556,25 @@ public final class LandmarkEnv implements AutoCloseable {
     private void pushFrames() {
         final long base = observationAddress();
         final Volume v = image;
+        final DecimatedPlane plane = decimated[scale];
+        if (plane != null) {
+            plane.ensureBuiltFor(v); // built lazily: an episode may never reach this scale
+        }
         for (int a = 0; a < agents; a++) {
             RoiWindow w = windows[a];
             w.set(scale, location[a * 3], location[a * 3 + 1], location[a * 3 + 2], v.nx(), v.ny(), v.nz());
-            RoiExtractor.extract(v, w, config.frameType(), base + layout.frameOffset(a, oldestSlot));
+            long dst = base + layout.frameOffset(a, oldestSlot);
+            if (plane != null) {
+                plane.extract(w, dst);
+            } else {
+                RoiExtractor.extract(v, w, config.frameType(), dst);
+            }
         }
         oldestSlot = (oldestSlot + 1) & (ObservationLayout.FRAMES - 1);
     }
 
     private long observationAddress() {
-        return observationBlock.address() + observationOffsetBytes;
+        return observationBlock == null ? observationOffsetBytes : observationBlock.address() + observationOffsetBytes;
     }
 
     /**
@@ -575,6 +622,11 @@ public final class LandmarkEnv implements AutoCloseable {
             return;
         }
         closed = true;
+        for (DecimatedPlane plane : decimated) {
+            if (plane != null) {
+                plane.close();
+            }
+        }
         if (ownsBlock) {
             observationBlock.close();
         }

@@ -55,6 +55,21 @@ public final class Evaluator {
      */
     public List<EpisodeResult> run(List<EvalImage> images, List<Spawn> spawns, SplittableRandom random,
                                    Consumer<EpisodeResult> onDone) {
+        return run(images, spawns, random, onDone, null);
+    }
+
+    /** Watches episodes as they run (e.g. to draw them): called after each reset and after each step. */
+    public interface StepListener {
+        /**
+         * @param episode index of the episode in queue order ({@code run * images + image})
+         * @param env     the episode's environment, read-only use: locations, landmarks, scale, distances, image
+         */
+        void onState(int episode, LandmarkEnv env);
+    }
+
+    /** As {@link #run(List, List, SplittableRandom, Consumer)}, telling {@code listener} every state. */
+    public List<EpisodeResult> run(List<EvalImage> images, List<Spawn> spawns, SplittableRandom random,
+                                   Consumer<EpisodeResult> onDone, StepListener listener) {
         final int agents = q.agents();
         final int total = images.size() * spawns.size();
         final int slots = Math.min(q.capacityBatch(), Math.max(1, total));
@@ -74,6 +89,9 @@ public final class Evaluator {
             int finished = 0;
             for (int s = 0; s < slots && next < total; s++) {
                 start(envs[s], images, spawns, next, random);
+                if (listener != null) {
+                    listener.onState(next, envs[s]);
+                }
                 episodeOf[s] = next++;
             }
             while (finished < total) {
@@ -94,6 +112,9 @@ public final class Evaluator {
                         actions[a] = argmax(qRow, a * 6);
                     }
                     env.step(actions, qRow);
+                    if (listener != null) {
+                        listener.onState(episodeOf[s], env);
+                    }
                     if (env.isOver()) {
                         int e = episodeOf[s];
                         EpisodeResult r = result(env, images, spawns, e);
@@ -104,6 +125,9 @@ public final class Evaluator {
                         }
                         if (next < total) {
                             start(env, images, spawns, next, random);
+                            if (listener != null) {
+                                listener.onState(next, env);
+                            }
                             episodeOf[s] = next++;
                         } else {
                             episodeOf[s] = -1;

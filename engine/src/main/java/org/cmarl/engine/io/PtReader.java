@@ -68,6 +68,14 @@ public final class PtReader {
     }
 
     /**
+     * The network weights of a checkpoint file: a bare state_dict, or the online network of a training checkpoint.
+     * Shortcut for {@code read(file).stateDict()}.
+     */
+    public static java.util.LinkedHashMap<String, TensorData> readStateDict(Path file) throws CheckpointException {
+        return read(file).stateDict();
+    }
+
+    /**
      * Reads a checkpoint held in memory.
      *
      * @param file only used in messages

@@ -19,8 +19,8 @@ import java.util.TreeMap;
  * Writes {@code .pt} files in PyTorch's zip format, readable by Python's {@code torch.load} (also with
  * {@code weights_only=True}) and by {@link PtReader}.
  *
- * <p>Layout, as {@code torch.save} (PyTorch 1.13 and later) writes it, {@code <archive>} being the file name without
- * its extension:
+ * <p>Layout, as {@code torch.save} writes it (PyTorch 1.13's pickle and entry order, plus the {@code byteorder}
+ * record that later versions add), {@code <archive>} being the file name without its extension:
  * <pre>
  * &lt;archive&gt;/data.pkl      pickle protocol 2 of the object (see {@link PickleWriter})
  * &lt;archive&gt;/byteorder     "little"

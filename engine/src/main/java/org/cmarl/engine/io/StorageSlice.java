@@ -29,18 +29,16 @@ record StorageSlice(String key, DType dtype, long byteOffset, long numel) {
      */
     TensorData view(Path file, byte[] fileBytes, long storageOffset, long[] size, long[] stride)
             throws CheckpointException {
-        String what = "tensor of size " + Arrays.toString(size) + ", stride " + Arrays.toString(stride)
-                + ", offset " + storageOffset + " on storage " + key + " (" + numel + " " + dtype.displayName()
-                + ")";
         long count = 1;
         long lastIndex = storageOffset;
         try {
             if (storageOffset < 0) {
-                throw new CheckpointException(file, what + ": negative storage offset");
+                throw new CheckpointException(file, describe(storageOffset, size, stride) + ": negative storage offset");
             }
             for (int d = 0; d < size.length; d++) {
                 if (size[d] < 0 || stride[d] < 0) {
-                    throw new CheckpointException(file, what + ": negative size or stride");
+                    throw new CheckpointException(file, describe(storageOffset, size, stride)
+                            + ": negative size or stride");
                 }
                 count = Math.multiplyExact(count, size[d]);
                 if (size[d] > 0) {
@@ -48,15 +46,17 @@ record StorageSlice(String key, DType dtype, long byteOffset, long numel) {
                 }
             }
         } catch (ArithmeticException overflow) {
-            throw new CheckpointException(file, what + ": sizes overflow 64 bits");
+            throw new CheckpointException(file, describe(storageOffset, size, stride) + ": sizes overflow 64 bits");
         }
         if (count > 0 && lastIndex >= numel) {
-            throw new CheckpointException(file, what + ": reaches element " + lastIndex + ", out of the storage range");
+            throw new CheckpointException(file, describe(storageOffset, size, stride) + ": reaches element "
+                    + lastIndex + ", out of the storage range");
         }
         int elementBytes = dtype.bytes();
         if (count > MAX_ARRAY_BYTES / elementBytes
                 || (count > numel && count * elementBytes > MAX_EXPANDED_VIEW_BYTES)) {
-            throw new CheckpointException(file, what + ": " + count + " elements is too large to load");
+            throw new CheckpointException(file, describe(storageOffset, size, stride) + ": " + count
+                    + " elements is too large to load");
         }
         byte[] out = new byte[(int) (count * elementBytes)];
         if (count == 0) {
@@ -84,6 +84,11 @@ record StorageSlice(String key, DType dtype, long byteOffset, long numel) {
             }
         }
         return new TensorData(dtype, size, out);
+    }
+
+    private String describe(long storageOffset, long[] size, long[] stride) {
+        return "tensor of size " + Arrays.toString(size) + ", stride " + Arrays.toString(stride) + ", offset "
+                + storageOffset + " on storage " + key + " (" + numel + " " + dtype.displayName() + ")";
     }
 
     /** Row-major contiguous: each stride is the product of the later sizes (dimensions of size 1 do not matter). */

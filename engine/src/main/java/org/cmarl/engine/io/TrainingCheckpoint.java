@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param targetNetwork   target network state_dict
  * @param optimiserState  the optimiser's state_dict as unpickled/picklable values (Map/List/PyTuple/TensorData...)
  * @param schedulerState  the scheduler's state_dict as plain values
- * @param episode         next episode number (1-based in the published trainer)
+ * @param episode         episode counter as the trainer saved it (the published trainer counts from 1)
  * @param eps             current epsilon of the epsilon-greedy policy
  * @param accSteps        agent steps taken so far (drives {@code train_freq})
  */

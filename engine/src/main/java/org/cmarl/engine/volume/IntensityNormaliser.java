@@ -21,6 +21,9 @@ public final class IntensityNormaliser {
     public static final float OUTPUT_MAX = 255f;
 
     private final int[] highCounts = new int[RADIX_BUCKETS];
+    private final int[] highCounts1 = new int[RADIX_BUCKETS];
+    private final int[] highCounts2 = new int[RADIX_BUCKETS];
+    private final int[] highCounts3 = new int[RADIX_BUCKETS];
     private final int[][] lowCounts = new int[6][RADIX_BUCKETS];
     private final int[] bucketSlot = new int[RADIX_BUCKETS];
 
@@ -54,7 +57,13 @@ public final class IntensityNormaliser {
             throw new IllegalArgumentException("n=" + n + ", required 1.." + values.length);
         }
         final int[] counts = highCounts;
+        final int[] counts1 = highCounts1;
+        final int[] counts2 = highCounts2;
+        final int[] counts3 = highCounts3;
         java.util.Arrays.fill(counts, 0);
+        java.util.Arrays.fill(counts1, 0);
+        java.util.Arrays.fill(counts2, 0);
+        java.util.Arrays.fill(counts3, 0);
         // four partial sums: breaks the 4-cycle add dependency chain (the mean is a report, order-insensitive at 1e-9)
         double sum0 = 0;
         double sum1 = 0;
@@ -70,16 +79,21 @@ public final class IntensityNormaliser {
             sum1 += v1;
             sum2 += v2;
             sum3 += v3;
+            // one count table per lane: runs of equal voxels (MRI background) would otherwise serialise on
+            // store-to-load forwarding of the same counter
             counts[sortableKey(v0) >>> 16]++;
-            counts[sortableKey(v1) >>> 16]++;
-            counts[sortableKey(v2) >>> 16]++;
-            counts[sortableKey(v3) >>> 16]++;
+            counts1[sortableKey(v1) >>> 16]++;
+            counts2[sortableKey(v2) >>> 16]++;
+            counts3[sortableKey(v3) >>> 16]++;
         }
         for (int i = n4; i < n; i++) {
             sum0 += values[i];
             counts[sortableKey(values[i]) >>> 16]++;
         }
         final double sum = (sum0 + sum1) + (sum2 + sum3);
+        for (int b = 0; b < RADIX_BUCKETS; b++) {
+            counts[b] += counts1[b] + counts2[b] + counts3[b];
+        }
         // NaN and +-inf have an all-ones exponent: their keys fill the lowest 128 and the highest 128 top-16 buckets
         // (0x0000-0x007F: negative, 0xFF80-0xFFFF: positive), which no finite float reaches. One check after the loop.
         int nonFinite = 0;

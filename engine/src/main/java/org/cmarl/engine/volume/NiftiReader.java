@@ -34,6 +34,8 @@ public final class NiftiReader {
      * voxel bytes than that times the compressed size is rejected before allocating.
      */
     private static final long MAX_DEFLATE_RATIO = 1032;
+    /** First scratch size when the data size is not yet proven by the stream: 32 MiB, one 182x218x182 float32 scan. */
+    private static final int INITIAL_SCRATCH_BYTES = 32 << 20;
 
     private final IntensityNormaliser normaliser = new IntensityNormaliser();
     private byte[] scratchBytes = new byte[0];
@@ -78,6 +80,18 @@ public final class NiftiReader {
                 header.voxelToPhysical(), stats);
         volume.fillFromFileOrder(scratchValues);
         return volume;
+    }
+
+    /**
+     * The intensity statistics {@link #read(Path)} would attach, without allocating a volume (for {@code rlm info}).
+     */
+    public IntensityStats readStats(Path file) {
+        NiftiHeader header = readValues(file);
+        String source = file.toString();
+        int n = header.voxelCount();
+        IntensityNormaliser.RawStats raw = normaliser.rawStats(scratchValues, n, source);
+        double normalisedMean = IntensityNormaliser.normaliseInPlace(scratchValues, n, raw, source);
+        return new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(), normalisedMean);
     }
 
     /** File name without the NIfTI extensions, used as the volume's name. */
@@ -211,10 +225,7 @@ public final class NiftiReader {
             throw new ImageFormatException(file + ": " + bytes + " bytes of voxel data, at most "
                     + (Integer.MAX_VALUE - 8) + " supported");
         }
-        if (scratchBytes.length < bytes) {
-            scratchBytes = new byte[(int) bytes];
-        }
-        int got = in.readNBytes(scratchBytes, 0, (int) bytes);
+        int got = readGrowing(in, (int) bytes);
         if (got < bytes) {
             throw new ImageFormatException(file + ": truncated: header needs " + bytes + " bytes of "
                     + header.dataType().displayName() + " voxels, the file holds " + got);
@@ -223,6 +234,28 @@ public final class NiftiReader {
             scratchValues = new float[n];
         }
         toFloat(scratchBytes, header, scratchValues);
+    }
+
+    /**
+     * Reads up to {@code bytes} bytes into {@link #scratchBytes}, growing it at most geometrically with the data that
+     * actually arrives: a gzip header that lies about its dims cannot make the reader allocate more than about twice
+     * what the stream really inflates to (a plain file's size was already checked exactly).
+     */
+    private int readGrowing(InputStream in, int bytes) throws IOException {
+        int got = 0;
+        while (got < bytes) {
+            if (scratchBytes.length <= got) {
+                int capacity = (int) Math.min(bytes, Math.max(INITIAL_SCRATCH_BYTES, 2L * got));
+                scratchBytes = java.util.Arrays.copyOf(scratchBytes, capacity);
+            }
+            int want = Math.min(bytes, scratchBytes.length) - got;
+            int r = in.readNBytes(scratchBytes, got, want);
+            got += r;
+            if (r < want) {
+                break;
+            }
+        }
+        return got;
     }
 
     /** Decodes {@code n} voxels of the header's type and byte order to float32, applying slope and intercept. */

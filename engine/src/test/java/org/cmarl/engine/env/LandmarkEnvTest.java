@@ -324,6 +324,26 @@ class LandmarkEnvTest {
     }
 
     @Test
+    void shouldWriteSameFramesWhenGivenRawAddressInsteadOfBlock() {
+        EnvConfig config = config(Mode.EVAL, 1, true);
+        long bytes = new ObservationLayout(1, FrameType.FLOAT32).batchEntryBytes();
+        try (NativeBlock raw = NativeBlock.allocate(bytes + 64, 64);
+             LandmarkEnv viaAddress = new LandmarkEnv(config, raw.address() + 64, bytes);
+             LandmarkEnv viaBlock = LandmarkEnv.withOwnBuffer(config)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new LandmarkEnv(config, raw.address(), bytes - 1));
+            assertEquals("observation buffer of 1457999 bytes at offset 0 is too small: required 1458000 bytes "
+                    + "(1 agents x 4 frames x 45^3 x FLOAT32)", e.getMessage());
+            for (LandmarkEnv env : new LandmarkEnv[]{viaAddress, viaBlock}) {
+                env.reset(volume, new int[][]{{3, 4, 5}}, Spawn.fixed(0.1, 0.2, 0.9), null);
+                env.step(new int[]{Actions.Z_PLUS}, (double[]) null);
+            }
+            assertEquals(raw.address() + 64, viaAddress.observationAddress0());
+            assertEquals(sumFloats(viaBlock), sumFloats(viaAddress));
+        }
+    }
+
+    @Test
     void shouldRejectLandmarkSpawnAndLandmarksWhenPlay() {
         try (LandmarkEnv env = LandmarkEnv.withOwnBuffer(config(Mode.PLAY, 1, true))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -99,7 +99,11 @@ class RoiExtractorTest {
     @MethodSource("volumesAndScales")
     void shouldEqualSlowReferenceWhenNearEveryFaceEdgeAndCorner(int nx, int ny, int nz, int scale, FrameType type) {
         try (Volume v = patterned(nx, ny, nz);
-             NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(type), 64)) {
+             NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(type), 64);
+             DecimatedPlane decimated = scale > 1 ? new DecimatedPlane(scale, type) : null) {
+            if (decimated != null) {
+                decimated.rebuild(v);
+            }
             RoiWindow window = new RoiWindow();
             for (int[] at : positions(nx, ny, nz)) {
                 // dirty the slot first: every cell must be written, zeros included
@@ -107,6 +111,11 @@ class RoiExtractorTest {
                 window.set(scale, at[0], at[1], at[2], nx, ny, nz);
                 RoiExtractor.extract(v, window, type, frame.address());
                 assertFrameEquals(v, frame, type, scale, at[0], at[1], at[2]);
+                if (decimated != null) {
+                    org.agrona.UnsafeApi.setMemory(frame.address(), frame.capacityBytes(), (byte) 0x7f);
+                    decimated.extract(window, frame.address());
+                    assertFrameEquals(v, frame, type, scale, at[0], at[1], at[2]);
+                }
             }
         }
     }
@@ -171,6 +180,27 @@ class RoiExtractorTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void shouldReuseDecimatedPlaneMemoryWhenRebuiltForAnotherVolume() {
+        try (Volume big = patterned(50, 40, 30);
+             Volume small = patterned(20, 25, 30);
+             DecimatedPlane plane = new DecimatedPlane(3, FrameType.FLOAT32);
+             NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(FrameType.FLOAT32), 64)) {
+            RoiWindow w = new RoiWindow();
+            for (Volume v : new Volume[]{big, small, big}) {
+                plane.ensureBuiltFor(v);
+                assertEquals(v, plane.source());
+                w.set(3, 7, 8, 9, v.nx(), v.ny(), v.nz());
+                plane.extract(w, frame.address());
+                assertFrameEquals(v, frame, FrameType.FLOAT32, 3, 7, 8, 9);
+            }
+            w.set(2, 7, 8, 9, 50, 40, 30);
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> plane.extract(w, frame.address()));
+            assertEquals("decimated plane of scale 3 used for a window of scale 2", e.getMessage());
         }
     }
 
