@@ -429,10 +429,11 @@ public final class QNetwork implements AutoCloseable {
         Tensor in = observationsHost;
         boolean ownInput = false;
         if (device == Device.CUDA) {
-            // The one explicit host -> device copy (see ObservationBuffer); uint8 travels as bytes and is widened
-            // on the device.
+            // The one explicit host -> device copy, from pinned memory when the buffer was allocated for CUDA (see
+            // ObservationBuffer); uint8 travels as bytes and is widened on the device. Non-blocking is safe: the
+            // caller cannot rewrite the buffer before the results are read back, which waits for the stream.
             try (org.bytedeco.pytorch.Device d = device.toTorch()) {
-                in = in.to(d, in.scalar_type());
+                in = in.to(d, in.scalar_type(), true, false, new org.bytedeco.pytorch.MemoryFormatOptional());
                 ownInput = true;
             }
         }
