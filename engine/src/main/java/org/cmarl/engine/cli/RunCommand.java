@@ -12,8 +12,6 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
@@ -216,9 +214,7 @@ public final class RunCommand {
     }
 
     private ProgressBar bar(String task, long max, String unit) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUnit(unit, 1).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
-                .continuousUpdate().build();
+        return org.cmarl.engine.ui.ProgressBars.create(task, max, unit, out);
     }
 
     private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,
@@ -231,19 +227,21 @@ public final class RunCommand {
         int total = images.size() * spawns.size();
         long start = System.nanoTime();
         List<EpisodeResult> results;
+        String timeReport;
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
              ProgressBar bar = bar(o.task.name(), total, " episodes")) {
             net.loadStateDict(weights);
-            results = new Evaluator(q, mode, o.stepsPerEpisode).run(images, spawns, new SplittableRandom(seed),
-                    r -> bar.step());
+            Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
+            results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step());
+            timeReport = evaluator.timeReport();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Path csv = runDir.resolve("results.csv");
         ResultsCsv.write(csv, results, images.size());
         long steps = results.stream().mapToLong(EpisodeResult::steps).sum();
-        out.printf(Locale.ROOT, "%d episodes, %d steps in %.1f s (%.1f steps/s)%n", total, steps, seconds,
-                steps / seconds);
+        out.printf(Locale.ROOT, "%d episodes, %d steps in %.1f s (%.1f steps/s); evaluation loop %s%n", total, steps,
+                seconds, steps / seconds, timeReport);
         if (mode == Mode.EVAL) {
             out.println(DistanceSummary.of(results).describe());
         }
