@@ -93,20 +93,31 @@ public final class RunCommand {
         }
         checkFits(netConfig, weights, o.load);
         checkFits(netConfig, resume == null ? null : resume.training().qNetwork(), o.resume);
+        Device device = Device.parse(o.device, out);
+        long seed = o.seed == null ? System.nanoTime() : o.seed;
+        TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
+        // the lists are read and paired (every file checked to exist) before any image is loaded
+        FileType fileType = FileType.fromName(o.fileType.name());
+        List<Path> imageFiles = new ArrayList<>();
+        List<Path> landmarkFiles = new ArrayList<>();
+        listFiles(o.files, mode == Mode.PLAY, imageFiles, landmarkFiles);
+        List<Path> valImages = new ArrayList<>();
+        List<Path> valLandmarks = new ArrayList<>();
+        if (!o.valFiles.isEmpty()) {
+            listFiles(o.valFiles, false, valImages, valLandmarks);
+        }
         Path runDir = createRunDir();
 
         // --- load images
-        FileType fileType = FileType.fromName(o.fileType.name());
-        List<EvalImage> images = loadImages(o.files, fileType, mode == Mode.PLAY);
-        List<EvalImage> validation = o.valFiles.isEmpty() ? List.of() : loadImages(o.valFiles, fileType, false);
+        List<EvalImage> images = loadImages(imageFiles, landmarkFiles, fileType);
+        List<EvalImage> validation = List.of();
         try {
-            Device device = Device.parse(o.device, out);
+            validation = loadImages(valImages, valLandmarks, fileType);
             if (o.threads != null) {
                 Torch.setThreads(o.threads);
             }
-            long seed = o.seed == null ? System.nanoTime() : o.seed;
             if (mode == Mode.TRAIN) {
-                return train(netConfig, teamReward, device, seed, runDir, images, validation, weights, resume);
+                return train(trainConfig.withRunDir(runDir), images, validation, weights, resume);
             }
             return evaluate(mode, netConfig, device, seed, runDir, images, spawns, weights);
         } finally {
@@ -116,6 +127,31 @@ public final class RunCommand {
             for (EvalImage i : validation) {
                 i.volume().close();
             }
+        }
+    }
+
+    /** The training settings, checked against each other before anything is loaded or created. */
+    private TrainConfig trainConfig(NetworkConfig netConfig, TeamReward teamReward, Device device, long seed) {
+        int[] landmarks = o.landmarks.stream().mapToInt(Integer::intValue).toArray();
+        try {
+            return new TrainConfig(netConfig.architecture(), landmarks, o.attention, teamReward, o.batchSize,
+                    o.memorySize, o.initMemorySize, o.discount, o.lr, o.schedulerGamma, o.schedulerStepSize,
+                    o.maxEpisodes, o.stepsPerEpisode, o.targetUpdateFreq, o.delta, TrainConfig.MIN_EPSILON,
+                    o.multiscale, o.trainFreq, seed, device, null);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+    }
+
+    /** Reads one or two lists (images, landmarks paired by line); landmarks are not read in play mode. */
+    private static void listFiles(List<Path> lists, boolean play, List<Path> imageFiles, List<Path> landmarkFiles) {
+        if (lists.size() == 2 && !play) {
+            for (FileList.Pair p : FileList.pairs(lists.get(0), lists.get(1))) {
+                imageFiles.add(p.image());
+                landmarkFiles.add(p.landmarks());
+            }
+        } else {
+            imageFiles.addAll(FileList.read(lists.get(0)));
         }
     }
 
@@ -171,19 +207,10 @@ public final class RunCommand {
         return dir;
     }
 
-    private List<EvalImage> loadImages(List<Path> lists, FileType type, boolean play) {
-        List<Path> imageFiles;
-        List<Path> landmarkFiles = null;
-        if (lists.size() == 2 && !play) {
-            List<FileList.Pair> pairs = FileList.pairs(lists.get(0), lists.get(1));
-            imageFiles = new ArrayList<>();
-            landmarkFiles = new ArrayList<>();
-            for (FileList.Pair p : pairs) {
-                imageFiles.add(p.image());
-                landmarkFiles.add(p.landmarks());
-            }
-        } else {
-            imageFiles = FileList.read(lists.get(0));
+    /** Loads the images and, when {@code landmarkFiles} is not empty, each agent's landmark in each. */
+    private List<EvalImage> loadImages(List<Path> imageFiles, List<Path> landmarkFiles, FileType type) {
+        if (imageFiles.isEmpty()) {
+            return List.of();
         }
         List<EvalImage> images = new ArrayList<>();
         try (ProgressBar bar = bar("loading", imageFiles.size(), " images")) {
@@ -191,7 +218,7 @@ public final class RunCommand {
                 Volume v = NiftiReader.load(imageFiles.get(i));
                 int[][] landmarks = null;
                 try {
-                    if (landmarkFiles != null) {
+                    if (!landmarkFiles.isEmpty()) {
                         landmarks = new int[o.landmarks.size()][];
                         for (int a = 0; a < landmarks.length; a++) {
                             landmarks[a] = LandmarkReader.landmark(landmarkFiles.get(i), type, o.landmarks.get(a), v);
@@ -249,31 +276,33 @@ public final class RunCommand {
         return 0;
     }
 
-    private int train(NetworkConfig netConfig, TeamReward teamReward, Device device, long seed, Path runDir,
-                      List<EvalImage> images, List<EvalImage> validation, java.util.Map<String, TensorData> weights,
-                      Checkpoint resume) throws IOException {
-        int[] landmarks = o.landmarks.stream().mapToInt(Integer::intValue).toArray();
-        TrainConfig config;
-        try {
-            config = new TrainConfig(netConfig.architecture(), landmarks, o.attention, teamReward, o.batchSize,
-                    o.memorySize, o.initMemorySize, o.discount, o.lr, o.schedulerGamma, o.schedulerStepSize,
-                    o.maxEpisodes, o.stepsPerEpisode, o.targetUpdateFreq, o.delta, TrainConfig.MIN_EPSILON,
-                    o.multiscale, o.trainFreq, seed, device, runDir);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage());
-        }
+    private int train(TrainConfig config, List<EvalImage> images, List<EvalImage> validation,
+                      java.util.Map<String, TensorData> weights, Checkpoint resume) throws IOException {
+        Path runDir = config.runDir();
         try (TrainingLog log = new TrainingLog(runDir, commandLine, config, out, true);
              Trainer trainer = new Trainer(config, images, validation, log)) {
             if (resume != null) {
                 TrainingCheckpoints.resume(resume, trainer);
-                log.note("resumed from " + o.resume + " at episode " + trainer.state().episode());
+                log.note("resumed from " + o.resume + " at episode " + trainer.state().episode() + ", epoch "
+                        + trainer.state().epoch());
             } else if (weights != null) {
                 trainer.online().loadStateDict(weights);
                 trainer.target().copyWeightsFrom(trainer.online());
             }
-            trainer.train();
-            log.note("done: " + trainer.state().episode() + " episodes; run folder " + runDir);
+            boolean finished;
+            try (StopOnSignal hook = new StopOnSignal(trainer, StopOnSignal.DEFAULT_WAIT_SECONDS, out)) {
+                finished = trainer.train();
+                hook.trainingReturned();
+            }
+            if (!finished) {
+                return EXIT_INTERRUPTED;
+            }
+            log.note("done: " + trainer.state().episode() + " episodes");
+            out.println("run folder: " + runDir);
         }
         return 0;
     }
+
+    /** Exit code of a training run stopped by SIGINT / SIGTERM (after saving its checkpoint): 128 + SIGINT. */
+    public static final int EXIT_INTERRUPTED = 130;
 }
