@@ -33,11 +33,12 @@ import org.cmarl.engine.train.TrainConfig;
 import org.cmarl.engine.train.Trainer;
 import org.cmarl.engine.train.TrainingCheckpoints;
 import org.cmarl.engine.train.TrainingLog;
-import org.cmarl.engine.volume.FileList;
+import org.cmarl.engine.viz.EpisodeGifRecorder;
 import org.cmarl.engine.volume.FileType;
-import org.cmarl.engine.volume.LandmarkReader;
-import org.cmarl.engine.volume.NiftiReader;
 import org.cmarl.engine.volume.Volume;
+import org.cmarl.engine.volume.NiftiReader;
+import org.cmarl.engine.volume.LandmarkReader;
+import org.cmarl.engine.volume.FileList;
 
 /**
  * {@code --task train|eval|play}: the published DQN.py command line on the engine. Everything the user gave is
@@ -79,6 +80,9 @@ public final class RunCommand {
         }
         if (o.viz > 0 || o.saveVideo) {
             out.println("note: this engine has no on-screen viewer or video writer (--viz, --saveVideo); use --saveGif");
+        }
+        if (o.saveGif && mode == Mode.TRAIN) {
+            out.println("note: --saveGif records --task eval and play episodes, not training");
         }
         int agents = o.landmarks.size();
         Architecture arch = Architecture.parse(o.modelName.name());
@@ -174,7 +178,7 @@ public final class RunCommand {
      * Builds the network the flags describe and loads the checkpoint into it: an architecture or agent count that
      * disagrees with the flags is reported before any image is loaded.
      */
-    private static void checkFits(NetworkConfig config, java.util.Map<String, TensorData> weights, Path file) {
+    static void checkFits(NetworkConfig config, java.util.Map<String, TensorData> weights, Path file) {
         if (weights == null) {
             return;
         }
@@ -185,7 +189,7 @@ public final class RunCommand {
         }
     }
 
-    private static java.util.Map<String, TensorData> weightsOf(Checkpoint c) throws IOException {
+    static java.util.Map<String, TensorData> weightsOf(Checkpoint c) throws IOException {
         return c.isTrainingCheckpoint() ? c.training().qNetwork() : c.stateDict();
     }
 
@@ -257,10 +261,11 @@ public final class RunCommand {
         String timeReport;
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
-             ProgressBar bar = bar(o.task.name(), total, " episodes")) {
+             ProgressBar bar = bar(o.task.name(), total, " episodes");
+             EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null) {
             net.loadStateDict(weights);
             Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
-            results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step());
+            results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step(), gifs);
             timeReport = evaluator.timeReport();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -273,6 +278,9 @@ public final class RunCommand {
             out.println(DistanceSummary.of(results).describe());
         }
         out.println("results: " + csv);
+        if (o.saveGif) {
+            out.println("GIFs: " + runDir.resolve("gifs"));
+        }
         return 0;
     }
 
