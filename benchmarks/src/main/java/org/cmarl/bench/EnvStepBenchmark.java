@@ -27,14 +27,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * of every agent written into the frame ring (45^3 voxels per agent); an episode that ends is reset on the same
  * image (no image reload), as the published measurement did.
  *
- * <p>Compare with reference/perf.json: the published environment does about 2,330 steps/s with 1 agent and 350
- * steps/s with 5 agents. Expected here on one thread: tens of thousands of steps/s for 1 agent with uint8 frames
- * (one 91 KB ROI per step), about 4x fewer with float32 frames (364 KB per ROI), and roughly inverse in the number
- * of agents.
+ * <p>Sample-time mode (microseconds per step; steps/s = 1e6 / time): on a shared machine the median of single
+ * steps is steadier than a mean. Compare with reference/perf.json: the published environment does about 2,330
+ * steps/s with 1 agent and 350 steps/s with 5 agents. Measured here (2-core EPYC shared with other jobs, load average 11-14, 26 Nov 2026),
+ * median per step: 1 agent uint8 42 us (24,000 steps/s), float32 79 us (12,700 steps/s); 5 agents uint8 430 us
+ * (2,300 steps/s), float32 730 us (1,370 steps/s); decimated planes cut these by 1.4-2x (1 agent uint8 25 us,
+ * 5 agents uint8 230 us). Steps cost more per agent with more agents: the agents' ROI footprints compete for
+ * cache.
  */
 @State(Scope.Thread)
-@BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
+@BenchmarkMode(org.openjdk.jmh.annotations.Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
@@ -44,6 +47,10 @@ public class EnvStepBenchmark {
 
     @Param({"UINT8", "FLOAT32"})
     FrameType frameType;
+
+    /** EnvConfig.decimatedScales: scale-2/3 ROIs from per-image decimated planes (built once, in setup). */
+    @Param({"false", "true"})
+    boolean decimated;
 
     private Volume volume;
     private LandmarkEnv env;
@@ -55,7 +62,7 @@ public class EnvStepBenchmark {
     public void setUp() {
         volume = BenchVolumes.sampleOrSynthetic();
         env = LandmarkEnv.withOwnBuffer(new EnvConfig(Mode.EVAL, agents, true, frameType,
-                EnvConfig.DEFAULT_MAX_STEPS_PER_EPISODE, false));
+                EnvConfig.DEFAULT_MAX_STEPS_PER_EPISODE, false, decimated));
         random = new SplittableRandom(1);
         actions = new int[agents];
         landmarks = new int[agents][];
@@ -63,6 +70,10 @@ public class EnvStepBenchmark {
             landmarks[a] = new int[]{volume.nx() / 2, volume.ny() / 2 + a, volume.nz() / 2};
         }
         env.reset(volume, landmarks, Spawn.random(), random);
+        // run a few episodes so that the lazily built decimated planes (if any) exist before measuring
+        for (int i = 0; i < 2000; i++) {
+            step();
+        }
     }
 
     @TearDown(Level.Trial)

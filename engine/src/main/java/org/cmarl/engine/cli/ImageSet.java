@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.volume.FileList;
 import org.cmarl.engine.volume.FileType;
@@ -108,9 +106,7 @@ final class ImageSet implements AutoCloseable {
     }
 
     static ProgressBar bar(PrintStream out, String task, long max, String unit) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUnit(unit, 1).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
-                .continuousUpdate().build();
+        return org.cmarl.engine.ui.ProgressBars.create(task, max, unit, out);
     }
 
     @Override

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rlm",
         mixinStandardHelpOptions = true,
+        abbreviateSynopsis = true,
+        sortOptions = false,
         version = "rlm 0.1.0 (C-MARL landmark engine on libtorch)",
         description = "Multi-agent reinforcement learning for anatomical landmark detection in 3D images.",
         subcommands = {

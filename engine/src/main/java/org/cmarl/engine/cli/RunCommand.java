@@ -12,8 +12,6 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
@@ -37,6 +35,10 @@ import org.cmarl.engine.train.TrainingCheckpoints;
 import org.cmarl.engine.train.TrainingLog;
 import org.cmarl.engine.viz.EpisodeGifRecorder;
 import org.cmarl.engine.volume.FileType;
+import org.cmarl.engine.volume.Volume;
+import org.cmarl.engine.volume.NiftiReader;
+import org.cmarl.engine.volume.LandmarkReader;
+import org.cmarl.engine.volume.FileList;
 
 /**
  * {@code --task train|eval|play}: the published DQN.py command line on the engine. Everything the user gave is
@@ -95,20 +97,31 @@ public final class RunCommand {
         }
         checkFits(netConfig, weights, o.load);
         checkFits(netConfig, resume == null ? null : resume.training().qNetwork(), o.resume);
+        Device device = Device.parse(o.device, out);
+        long seed = o.seed == null ? System.nanoTime() : o.seed;
+        TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
+        // the lists are read and paired (every file checked to exist) before any image is loaded
+        FileType fileType = FileType.fromName(o.fileType.name());
+        List<Path> imageFiles = new ArrayList<>();
+        List<Path> landmarkFiles = new ArrayList<>();
+        listFiles(o.files, mode == Mode.PLAY, imageFiles, landmarkFiles);
+        List<Path> valImages = new ArrayList<>();
+        List<Path> valLandmarks = new ArrayList<>();
+        if (!o.valFiles.isEmpty()) {
+            listFiles(o.valFiles, false, valImages, valLandmarks);
+        }
         Path runDir = createRunDir();
 
         // --- load images
-        FileType fileType = FileType.fromName(o.fileType.name());
-        List<EvalImage> images = loadImages(o.files, fileType, mode == Mode.PLAY);
-        List<EvalImage> validation = o.valFiles.isEmpty() ? List.of() : loadImages(o.valFiles, fileType, false);
+        List<EvalImage> images = loadImages(imageFiles, landmarkFiles, fileType);
+        List<EvalImage> validation = List.of();
         try {
-            Device device = Device.parse(o.device, out);
+            validation = loadImages(valImages, valLandmarks, fileType);
             if (o.threads != null) {
                 Torch.setThreads(o.threads);
             }
-            long seed = o.seed == null ? System.nanoTime() : o.seed;
             if (mode == Mode.TRAIN) {
-                return train(netConfig, teamReward, device, seed, runDir, images, validation, weights, resume);
+                return train(trainConfig.withRunDir(runDir), images, validation, weights, resume);
             }
             return evaluate(mode, netConfig, device, seed, runDir, images, spawns, weights);
         } finally {
@@ -118,6 +131,31 @@ public final class RunCommand {
             for (EvalImage i : validation) {
                 i.volume().close();
             }
+        }
+    }
+
+    /** The training settings, checked against each other before anything is loaded or created. */
+    private TrainConfig trainConfig(NetworkConfig netConfig, TeamReward teamReward, Device device, long seed) {
+        int[] landmarks = o.landmarks.stream().mapToInt(Integer::intValue).toArray();
+        try {
+            return new TrainConfig(netConfig.architecture(), landmarks, o.attention, teamReward, o.batchSize,
+                    o.memorySize, o.initMemorySize, o.discount, o.lr, o.schedulerGamma, o.schedulerStepSize,
+                    o.maxEpisodes, o.stepsPerEpisode, o.targetUpdateFreq, o.delta, TrainConfig.MIN_EPSILON,
+                    o.multiscale, o.trainFreq, seed, device, null);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+    }
+
+    /** Reads one or two lists (images, landmarks paired by line); landmarks are not read in play mode. */
+    private static void listFiles(List<Path> lists, boolean play, List<Path> imageFiles, List<Path> landmarkFiles) {
+        if (lists.size() == 2 && !play) {
+            for (FileList.Pair p : FileList.pairs(lists.get(0), lists.get(1))) {
+                imageFiles.add(p.image());
+                landmarkFiles.add(p.landmarks());
+            }
+        } else {
+            imageFiles.addAll(FileList.read(lists.get(0)));
         }
     }
 
@@ -173,20 +211,41 @@ public final class RunCommand {
         return dir;
     }
 
-    private List<EvalImage> loadImages(List<Path> lists, FileType type, boolean play) {
-        ImageSet set = ImageSet.load(lists, play, out);
-        try {
-            return set.images(type, set.hasLandmarks() ? o.landmarks : null);
+    /** Loads the images and, when {@code landmarkFiles} is not empty, each agent's landmark in each. */
+    private List<EvalImage> loadImages(List<Path> imageFiles, List<Path> landmarkFiles, FileType type) {
+        if (imageFiles.isEmpty()) {
+            return List.of();
+        }
+        List<EvalImage> images = new ArrayList<>();
+        try (ProgressBar bar = bar("loading", imageFiles.size(), " images")) {
+            for (int i = 0; i < imageFiles.size(); i++) {
+                Volume v = NiftiReader.load(imageFiles.get(i));
+                int[][] landmarks = null;
+                try {
+                    if (!landmarkFiles.isEmpty()) {
+                        landmarks = new int[o.landmarks.size()][];
+                        for (int a = 0; a < landmarks.length; a++) {
+                            landmarks[a] = LandmarkReader.landmark(landmarkFiles.get(i), type, o.landmarks.get(a), v);
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    v.close();
+                    throw e;
+                }
+                images.add(new EvalImage(imageFiles.get(i).getFileName().toString(), v, landmarks));
+                bar.step();
+            }
         } catch (RuntimeException e) {
-            set.close();
+            for (EvalImage im : images) {
+                im.volume().close();
+            }
             throw e;
         }
+        return images;
     }
 
     private ProgressBar bar(String task, long max, String unit) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUnit(unit, 1).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
-                .continuousUpdate().build();
+        return org.cmarl.engine.ui.ProgressBars.create(task, max, unit, out);
     }
 
     private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,
@@ -199,20 +258,22 @@ public final class RunCommand {
         int total = images.size() * spawns.size();
         long start = System.nanoTime();
         List<EpisodeResult> results;
+        String timeReport;
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
              ProgressBar bar = bar(o.task.name(), total, " episodes");
              EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null) {
             net.loadStateDict(weights);
-            results = new Evaluator(q, mode, o.stepsPerEpisode).run(images, spawns, new SplittableRandom(seed),
-                    r -> bar.step(), gifs);
+            Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
+            results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step(), gifs);
+            timeReport = evaluator.timeReport();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Path csv = runDir.resolve("results.csv");
         ResultsCsv.write(csv, results, images.size());
         long steps = results.stream().mapToLong(EpisodeResult::steps).sum();
-        out.printf(Locale.ROOT, "%d episodes, %d steps in %.1f s (%.1f steps/s)%n", total, steps, seconds,
-                steps / seconds);
+        out.printf(Locale.ROOT, "%d episodes, %d steps in %.1f s (%.1f steps/s); evaluation loop %s%n", total, steps,
+                seconds, steps / seconds, timeReport);
         if (mode == Mode.EVAL) {
             out.println(DistanceSummary.of(results).describe());
         }
@@ -223,31 +284,33 @@ public final class RunCommand {
         return 0;
     }
 
-    private int train(NetworkConfig netConfig, TeamReward teamReward, Device device, long seed, Path runDir,
-                      List<EvalImage> images, List<EvalImage> validation, java.util.Map<String, TensorData> weights,
-                      Checkpoint resume) throws IOException {
-        int[] landmarks = o.landmarks.stream().mapToInt(Integer::intValue).toArray();
-        TrainConfig config;
-        try {
-            config = new TrainConfig(netConfig.architecture(), landmarks, o.attention, teamReward, o.batchSize,
-                    o.memorySize, o.initMemorySize, o.discount, o.lr, o.schedulerGamma, o.schedulerStepSize,
-                    o.maxEpisodes, o.stepsPerEpisode, o.targetUpdateFreq, o.delta, TrainConfig.MIN_EPSILON,
-                    o.multiscale, o.trainFreq, seed, device, runDir);
-        } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage());
-        }
+    private int train(TrainConfig config, List<EvalImage> images, List<EvalImage> validation,
+                      java.util.Map<String, TensorData> weights, Checkpoint resume) throws IOException {
+        Path runDir = config.runDir();
         try (TrainingLog log = new TrainingLog(runDir, commandLine, config, out, true);
              Trainer trainer = new Trainer(config, images, validation, log)) {
             if (resume != null) {
                 TrainingCheckpoints.resume(resume, trainer);
-                log.note("resumed from " + o.resume + " at episode " + trainer.state().episode());
+                log.note("resumed from " + o.resume + " at episode " + trainer.state().episode() + ", epoch "
+                        + trainer.state().epoch());
             } else if (weights != null) {
                 trainer.online().loadStateDict(weights);
                 trainer.target().copyWeightsFrom(trainer.online());
             }
-            trainer.train();
-            log.note("done: " + trainer.state().episode() + " episodes; run folder " + runDir);
+            boolean finished;
+            try (StopOnSignal hook = new StopOnSignal(trainer, StopOnSignal.DEFAULT_WAIT_SECONDS, out)) {
+                finished = trainer.train();
+                hook.trainingReturned();
+            }
+            if (!finished) {
+                return EXIT_INTERRUPTED;
+            }
+            log.note("done: " + trainer.state().episode() + " episodes");
+            out.println("run folder: " + runDir);
         }
         return 0;
     }
+
+    /** Exit code of a training run stopped by SIGINT / SIGTERM (after saving its checkpoint): 128 + SIGINT. */
+    public static final int EXIT_INTERRUPTED = 130;
 }

@@ -40,7 +40,9 @@ import org.cmarl.engine.volume.Volume;
  * <h2>Randomness</h2>
  * Only random spawns draw numbers, from the caller's {@link SplittableRandom}, so a seeded run reproduces.
  *
- * <p>Owns only the buffer it allocates itself ({@link #withOwnBuffer}); never owns volumes. Not thread-safe.
+ * <p>Owns the buffer it allocates itself ({@link #withOwnBuffer}) and its {@link DecimatedPlane}s (when
+ * {@link EnvConfig#decimatedScales()}), all freed by {@link #close()}; never owns volumes or a caller's buffer.
+ * Not thread-safe.
  */
 public final class LandmarkEnv implements AutoCloseable {
     /** Location / Q-value history length (SPEC.md section 3). */
@@ -604,7 +606,10 @@ public final class LandmarkEnv implements AutoCloseable {
         return layout.frameOffset(agent, (oldestSlot + ObservationLayout.FRAMES - 1) & (ObservationLayout.FRAMES - 1));
     }
 
-    /** Native address of this env's observation region ({@code (agents, 4, 45, 45, 45)}, ring order). */
+    /**
+     * Native address of this env's observation region ({@code (agents, 4, 45, 45, 45)}, ring order): add
+     * {@link #newestFrameOffset(int)} for an agent's newest frame.
+     */
     public long observationAddress0() {
         checkOpen();
         return observationAddress();

@@ -69,19 +69,24 @@ public final class RoiExtractor {
         final long headBytes = (long) fz << shift;
         final long tailBytes = (long) (N - ez) << shift;
 
-        for (int cx = 0; cx < N; cx++) {
+        if (fx > 0) {
+            UnsafeApi.setMemory(dstAddress, fx * planeBytes, (byte) 0);
+        }
+        if (ex < N) {
+            UnsafeApi.setMemory(dstAddress + ex * planeBytes, (N - ex) * planeBytes, (byte) 0);
+        }
+        for (int cx = fx; cx < ex; cx++) {
             final long dstPlane = dstAddress + cx * planeBytes;
-            if (cx < fx || cx >= ex) {
-                UnsafeApi.setMemory(dstPlane, planeBytes, (byte) 0);
-                continue;
-            }
             final int sx = startX + (cx - fx) * s;
-            for (int cy = 0; cy < N; cy++) {
+            // rows outside [fy, ey) are zero: one contiguous run before and one after, each a single call
+            if (fy > 0) {
+                UnsafeApi.setMemory(dstPlane, fy * rowBytes, (byte) 0);
+            }
+            if (ey < N) {
+                UnsafeApi.setMemory(dstPlane + ey * rowBytes, (N - ey) * rowBytes, (byte) 0);
+            }
+            for (int cy = fy; cy < ey; cy++) {
                 final long dstRow = dstPlane + cy * rowBytes;
-                if (cy < fy || cy >= ey) {
-                    UnsafeApi.setMemory(dstRow, rowBytes, (byte) 0);
-                    continue;
-                }
                 final int sy = startY + (cy - fy) * s;
                 final long srcRow = srcBase + ((((long) sx * ny + sy) * nz + startZ) << shift);
                 if (headBytes > 0) {

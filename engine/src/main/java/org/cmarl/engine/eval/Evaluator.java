@@ -26,6 +26,11 @@ import org.cmarl.engine.env.Spawn;
 public final class Evaluator {
     private final BatchQFunction q;
     private final EnvConfig config;
+    // where the time of the last run went, nanoseconds
+    private long forwardNanos;
+    private long environmentNanos;
+    private long totalNanos;
+    private long forwardCalls;
 
     /**
      * @param q      the network; its agent count is the environment's
@@ -70,6 +75,10 @@ public final class Evaluator {
     /** As {@link #run(List, List, SplittableRandom, Consumer)}, telling {@code listener} every state. */
     public List<EpisodeResult> run(List<EvalImage> images, List<Spawn> spawns, SplittableRandom random,
                                    Consumer<EpisodeResult> onDone, StepListener listener) {
+        final long runStart = System.nanoTime();
+        forwardNanos = 0;
+        environmentNanos = 0;
+        forwardCalls = 0;
         final int agents = q.agents();
         final int total = images.size() * spawns.size();
         final int slots = Math.min(q.capacityBatch(), Math.max(1, total));
@@ -95,6 +104,7 @@ public final class Evaluator {
                 episodeOf[s] = next++;
             }
             while (finished < total) {
+                long t0 = System.nanoTime();
                 int n = 0;
                 for (int s = 0; s < slots; s++) {
                     if (episodeOf[s] >= 0) {
@@ -103,7 +113,12 @@ public final class Evaluator {
                         n++;
                     }
                 }
+                long t1 = System.nanoTime();
                 q.forward(n, qOut);
+                long t2 = System.nanoTime();
+                forwardNanos += t2 - t1;
+                environmentNanos += t1 - t0;
+                forwardCalls++;
                 for (int i = 0; i < n; i++) {
                     int s = active[i];
                     LandmarkEnv env = envs[s];
@@ -134,6 +149,7 @@ public final class Evaluator {
                         }
                     }
                 }
+                environmentNanos += System.nanoTime() - t2;
             }
         } finally {
             for (LandmarkEnv env : envs) {
@@ -142,11 +158,27 @@ public final class Evaluator {
                 }
             }
         }
+        totalNanos = System.nanoTime() - runStart;
         List<EpisodeResult> list = new ArrayList<>(total);
         for (EpisodeResult r : results) {
             list.add(r);
         }
         return list;
+    }
+
+    /**
+     * Where the last {@link #run}'s time went: the batched forward passes, the environments (steps, resets, ROI
+     * extraction and the observation copies; result bookkeeping and listeners included), and the rest.
+     */
+    public String timeReport() {
+        double total = totalNanos / 1e9;
+        double forward = forwardNanos / 1e9;
+        double env = environmentNanos / 1e9;
+        return String.format(java.util.Locale.ROOT,
+                "%.1f s: forward %.1f s (%.0f%%, %d batched calls, %.1f ms each), environment %.1f s (%.0f%%), "
+                        + "other %.1f s (%.0f%%)", total, forward, 100 * forward / total, forwardCalls,
+                forwardCalls == 0 ? 0 : 1e3 * forward / forwardCalls, env, 100 * env / total, total - forward - env,
+                100 * (total - forward - env) / total);
     }
 
     /** Index of the largest of the 6 values from {@code offset}; the first on ties, as torch.argmax on CPU. */

@@ -16,6 +16,8 @@ public final class NativeBlock implements AutoCloseable {
     private final long rawAddress;
     private final long address;
     private final UnsafeBuffer buffer;
+    /** Frees foreign memory ({@link #ofForeign}); null when this block allocated its memory itself. */
+    private final Runnable release;
     private boolean closed;
 
     private NativeBlock(long capacityBytes, int alignmentBytes) {
@@ -26,6 +28,43 @@ public final class NativeBlock implements AutoCloseable {
         UnsafeApi.setMemory(address, capacityBytes, (byte) 0);
         // UnsafeBuffer views are int-indexed; larger blocks are used through address() only.
         this.buffer = new UnsafeBuffer(address, (int) Math.min(capacityBytes, Integer.MAX_VALUE));
+        this.release = null;
+    }
+
+    private NativeBlock(long address, long capacityBytes, int alignmentBytes, Runnable release) {
+        this.capacityBytes = capacityBytes;
+        this.alignmentBytes = alignmentBytes;
+        this.rawAddress = 0;
+        this.address = address;
+        UnsafeApi.setMemory(address, capacityBytes, (byte) 0);
+        this.buffer = new UnsafeBuffer(address, (int) Math.min(capacityBytes, Integer.MAX_VALUE));
+        this.release = release;
+    }
+
+    /**
+     * Takes ownership of memory allocated elsewhere (e.g. page-locked host memory from libtorch for CUDA
+     * transfers): zeroes it, and at {@link #close()} runs {@code release} exactly once instead of freeing it.
+     *
+     * @param address        first byte, a multiple of {@code alignmentBytes}
+     * @param capacityBytes  usable bytes, at least 1
+     * @param alignmentBytes a power of two, at least 8
+     * @param release        frees the memory; called once, by close
+     */
+    public static NativeBlock ofForeign(long address, long capacityBytes, int alignmentBytes, Runnable release) {
+        if (capacityBytes < 1) {
+            throw new IllegalArgumentException("capacityBytes=" + capacityBytes + ", required >= 1");
+        }
+        if (alignmentBytes < 8 || Integer.bitCount(alignmentBytes) != 1) {
+            throw new IllegalArgumentException("alignmentBytes=" + alignmentBytes + ", required a power of two >= 8");
+        }
+        if (address == 0 || (address & (alignmentBytes - 1)) != 0) {
+            throw new IllegalArgumentException("address=0x" + Long.toHexString(address) + ", required non-zero and a "
+                    + "multiple of " + alignmentBytes);
+        }
+        if (release == null) {
+            throw new IllegalArgumentException("release is null");
+        }
+        return new NativeBlock(address, capacityBytes, alignmentBytes, release);
     }
 
     /**
@@ -70,6 +109,10 @@ public final class NativeBlock implements AutoCloseable {
         }
         closed = true;
         buffer.wrap(new byte[0]);
-        UnsafeApi.freeMemory(rawAddress);
+        if (release != null) {
+            release.run();
+        } else {
+            UnsafeApi.freeMemory(rawAddress);
+        }
     }
 }

@@ -117,10 +117,14 @@ public final class DqnLearner implements AutoCloseable {
         } else if (teamReward == TeamReward.ATTENTION) {
             r = r.add(torch.matmul(r, torch.softmax(online.rewardAttention(), 0)));
         }
+        // The target's activations are freed with this inner scope, before the online forward: only the
+        // (batch, agents) maxima move out to the caller's scope.
         Tensor maxNext;
-        try (NoGradGuard noGrad = new NoGradGuard()) {
-            maxNext = target.forwardTensor(sNext, 0).max(2).get0();
+        try (PointerScope targetScope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            // get0() points into the tuple (freed with the scope); detach() makes an owning handle to the values.
+            maxNext = Torch.keep(targetScope, target.forwardTensor(sNext, 0).max(2).get0().detach());
         }
+        Torch.adopt(PointerScope.getInnerScope(), maxNext);
         Tensor notOverT = hostFloats(notOver, n, shape).to(maxNext.device(), torch.ScalarType.Float);
         Tensor y = r.add(notOverT.mul(maxNext).mul(new Scalar(discount)));
         Tensor q = online.forwardTensor(s, 0);

@@ -3,6 +3,8 @@ package org.cmarl.engine.nn;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -26,9 +28,9 @@ import org.cmarl.engine.memory.NativeBlock;
  * {@code p} and the frames follow cyclically, so an environment can keep each agent's 4 frames as a ring and
  * overwrite one slot per step instead of shifting 3 frames.
  *
- * <p>On CUDA the one explicit copy per forward is this block -> device. The block is ordinary (pageable) memory:
- * pinning memory we allocated needs {@code cudaHostRegister}, which the CPU build of the presets lacks, and the
- * environment writes into a {@link NativeBlock}; CUDA stages pageable copies through its own pinned buffer.
+ * <p>On CUDA ({@link #allocate(int, int, ElementType, Device)}) the block is page-locked host memory allocated by
+ * libtorch and owned through {@link NativeBlock#ofForeign}, so the one explicit copy per forward is a pinned
+ * host -> device transfer. Untested here: the development machines have no GPU.
  *
  * <p>One owner: {@link #close()} frees the native block and the tensor view over it (idempotent); using the
  * buffer after close throws {@link IllegalStateException}.
@@ -63,7 +65,7 @@ public final class ObservationBuffer implements AutoCloseable {
     private final Tensor view;
     private boolean closed;
 
-    private ObservationBuffer(int capacityBatch, int agents, ElementType elementType) {
+    private ObservationBuffer(int capacityBatch, int agents, ElementType elementType, Device device) {
         Torch.ensureLoaded();
         this.capacityBatch = capacityBatch;
         this.agents = agents;
@@ -77,7 +79,17 @@ public final class ObservationBuffer implements AutoCloseable {
             NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS};
         torch.ScalarType scalarType = elementType == ElementType.FLOAT32 ? torch.ScalarType.Float
                 : torch.ScalarType.Byte;
-        this.block = NativeBlock.allocate(bytes, ALIGNMENT_BYTES);
+        if (device == Device.CUDA) {
+            // Page-locked host memory from libtorch, owned through the block (its release closes the tensor), so the
+            // one host -> device copy per forward is a DMA transfer straight from what the environment wrote.
+            try (PointerScope scope = new PointerScope()) {
+                TensorOptions pinned = new TensorOptions(scalarType).pinned_memory(new BoolOptional(true));
+                Tensor host = Torch.keep(scope, torch.empty(shape, pinned, new MemoryFormatOptional()));
+                this.block = NativeBlock.ofForeign(host.data_ptr().address(), bytes, ALIGNMENT_BYTES, host::close);
+            }
+        } else {
+            this.block = NativeBlock.allocate(bytes, ALIGNMENT_BYTES);
+        }
         final long blockAddress = block.address();
         try (PointerScope scope = new PointerScope()) {
             Pointer data = new Pointer() {
@@ -91,11 +103,17 @@ public final class ObservationBuffer implements AutoCloseable {
         }
     }
 
+    /** A buffer for a network on the CPU: {@link #allocate(int, int, ElementType, Device)} with {@link Device#CPU}. */
+    public static ObservationBuffer allocate(int capacityBatch, int agents, ElementType elementType) {
+        return allocate(capacityBatch, agents, elementType, Device.CPU);
+    }
+
     /**
      * @param capacityBatch most observations per forward pass (1 in evaluation, the mini-batch size in training)
      * @param agents        agents per observation
+     * @param device        the networks' device: on CUDA the block is page-locked (pinned) host memory
      */
-    public static ObservationBuffer allocate(int capacityBatch, int agents, ElementType elementType) {
+    public static ObservationBuffer allocate(int capacityBatch, int agents, ElementType elementType, Device device) {
         if (capacityBatch < 1 || agents < 1) {
             throw new IllegalArgumentException("capacityBatch=" + capacityBatch + ", agents=" + agents
                     + ", both required >= 1");
@@ -103,7 +121,7 @@ public final class ObservationBuffer implements AutoCloseable {
         if (elementType == null) {
             throw new IllegalArgumentException("elementType is null");
         }
-        return new ObservationBuffer(capacityBatch, agents, elementType);
+        return new ObservationBuffer(capacityBatch, agents, elementType, device == null ? Device.CPU : device);
     }
 
     /**

@@ -65,6 +65,13 @@ public final class Torch {
         return pointer;
     }
 
+    /** Hands a {@link #keep kept} pointer to {@code scope}, which then frees it at its close. */
+    static <P extends org.bytedeco.javacpp.Pointer> P adopt(org.bytedeco.javacpp.PointerScope scope, P pointer) {
+        scope.attach(pointer);
+        pointer.releaseReference();
+        return pointer;
+    }
+
     /** libtorch's current intra-op thread count. */
     public static int threads() {
         ensureLoaded();

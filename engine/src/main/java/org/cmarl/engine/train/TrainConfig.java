@@ -82,7 +82,17 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
     @Override
     public int[] landmarks() { return landmarks.clone(); }
 
-    /** One line per setting, for logs.txt. */
+    /** The same settings for another run folder (the folder is created only after the settings are checked). */
+    public TrainConfig withRunDir(Path dir) {
+        return new TrainConfig(architecture, landmarks, commAttention, teamReward, batchSize, memorySize,
+                initMemorySize, discount, learningRate, schedulerGamma, schedulerStepSize, maxEpisodes,
+                stepsPerEpisode, targetUpdateFreq, epsilonDelta, minEpsilon, multiscale, trainFreq, seed, device, dir);
+    }
+
+    /**
+     * One line per setting, for logs.txt. The run folder is not among them: two runs of the same command write
+     * identical logs (reproducibility), and logs.txt lies in the run folder anyway.
+     */
     public String describe() {
         return String.join("\n",
                 "model_name=" + architecture.cliName(),
@@ -104,7 +114,6 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
                 "multiscale=" + multiscale,
                 "train_freq=" + trainFreq,
                 "seed=" + seed,
-                "device=" + device,
-                "run_dir=" + runDir);
+                "device=" + device);
     }
 }

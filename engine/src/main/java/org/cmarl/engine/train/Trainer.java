@@ -9,8 +9,6 @@ import org.cmarl.engine.env.EnvConfig;
 import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
-import org.cmarl.engine.env.RoiExtractor;
-import org.cmarl.engine.env.RoiWindow;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
@@ -23,6 +21,7 @@ import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.replay.FrameSource;
 import org.cmarl.engine.replay.ReplayMemory;
+import org.cmarl.engine.replay.RoiFrameSource;
 
 /**
  * Multi-agent DQN training (SPEC.md section 5), one loop that reads top to bottom:
@@ -75,6 +74,10 @@ public final class Trainer implements AutoCloseable {
     private double bestValidationMm;
     private int nextImage;
 
+    /** Set by {@link #requestStop()} (e.g. from a SIGINT shutdown hook), read by the loop after every step. */
+    private volatile boolean stopRequested;
+    private final PhaseTimes times = new PhaseTimes();
+
     public Trainer(TrainConfig config, List<EvalImage> images, List<EvalImage> validation, TrainingLog log) {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no training images");
@@ -96,13 +99,11 @@ public final class Trainer implements AutoCloseable {
         this.replay = new ReplayMemory(config.memorySize(), agents);
         this.states = ObservationBuffer.allocate(config.batchSize(), agents, ObservationBuffer.ElementType.UINT8);
         this.nextStates = ObservationBuffer.allocate(config.batchSize(), agents, ObservationBuffer.ElementType.UINT8);
-        final RoiWindow window = new RoiWindow();
-        final List<EvalImage> imgs = this.images;
-        this.frames = (imageId, fx, fy, fz, scale, dest) -> {
-            var v = imgs.get(imageId).volume();
-            window.set(scale, fx, fy, fz, v.nx(), v.ny(), v.nz());
-            RoiExtractor.extract(v, window, FrameType.UINT8, dest);
-        };
+        List<org.cmarl.engine.volume.Volume> volumes = new ArrayList<>();
+        for (EvalImage image : this.images) {
+            volumes.add(image.volume());
+        }
+        this.frames = new RoiFrameSource(volumes);
         this.actions = new int[agents];
         this.qValues = new float[agents * NetworkConfig.ACTIONS];
         this.rewards = new float[agents];
@@ -142,35 +143,65 @@ public final class Trainer implements AutoCloseable {
         learner.setLearningRate(saved.learningRate());
     }
 
-    /** Runs the warm-up, then episodes until {@code max_episodes}. */
-    public void train() throws IOException {
+    /**
+     * Asks a running {@link #train()} to stop: the episode in progress is abandoned after its current step (its
+     * transitions stay in the replay memory but it is not counted), {@code latest_checkpoint.pt} is written with the
+     * counters of the last finished episode, and {@code train()} returns {@code false}. Safe from any thread.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Wall-clock time spent in each phase of the loop so far (a profile; never written to logs.txt). */
+    public PhaseTimes phaseTimes() { return times; }
+
+    /**
+     * Runs the warm-up, then episodes until {@code max_episodes}.
+     *
+     * @return true when {@code max_episodes} was reached, false when stopped by {@link #requestStop()} (the
+     *         checkpoint of the last finished episode has been written)
+     */
+    public boolean train() throws IOException {
         SplittableRandom random = epochRandom(epoch);
         // warm-up: random-policy transitions until learning can start
         log.warmUpStarted(config.initMemorySize());
         while (replay.size() < config.initMemorySize()) {
-            runEpisode(random, 1.0, false);
+            if (!runEpisode(random, 1.0, false, null)) {
+                return stop();
+            }
             log.warmUpProgress(Math.min(replay.size(), config.initMemorySize()));
         }
         log.warmUpDone();
 
         final int epochLength = images.size();
         EpochStats stats = new EpochStats(agents);
+        EpisodeOutcome[] outcome = new EpisodeOutcome[1];
         while (episode < config.maxEpisodes()) {
-            EpisodeOutcome outcome = runEpisode(random, epsilon, true);
+            if (!runEpisode(random, epsilon, true, outcome)) {
+                return stop();
+            }
             episode++;
-            stats.add(outcome);
+            stats.add(outcome[0]);
             // sync target: the published rule (SPEC.md section 5)
             if ((long) episode * epochLength % config.targetUpdateFreq() == 0) {
                 learner.syncTarget();
             }
             epsilon = Math.max(config.minEpsilon(), epsilon - config.epsilonDelta());
-            log.episodeDone(state(), outcome);
+            log.episodeDone(state(), outcome[0]);
             if (episode % epochLength == 0) {
                 endEpoch(stats);
                 stats = new EpochStats(agents);
                 random = epochRandom(epoch);
             }
         }
+        return true;
+    }
+
+    private boolean stop() throws IOException {
+        TrainingCheckpoints.save(log.runDir(), this, false);
+        log.note("interrupted: saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode
+                + " (resume with --resume " + log.runDir().resolve(TrainingCheckpoints.LATEST_CHECKPOINT) + ")");
+        return false;
     }
 
     /** Images of epoch e are visited in a random order drawn from the seed and e. */
@@ -178,17 +209,25 @@ public final class Trainer implements AutoCloseable {
         return new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + epoch);
     }
 
-    /** One episode: act, step, store, learn. */
-    private EpisodeOutcome runEpisode(SplittableRandom random, double epsilon, boolean learn) {
+    /**
+     * One episode: act, step, store, learn. Returns false, with {@code outcome} unset, when a stop was requested
+     * before the episode ended.
+     */
+    private boolean runEpisode(SplittableRandom random, double epsilon, boolean learn, EpisodeOutcome[] outcome) {
         final int imageId = nextImage;
         nextImage = (nextImage + 1) % images.size();
         EvalImage image = images.get(imageId);
+        long t = System.nanoTime();
         env.reset(image.volume(), image.landmarks(), Spawn.random(), random);
         readLocations();
         replay.beginEpisode(imageId, x, y, z, env.scale());
+        t = times.add(PhaseTimes.STEP, t);
         double lossSum = 0;
         int updates = 0;
         while (!env.isOver()) {
+            if (stopRequested) {
+                return false;
+            }
             // act: epsilon-greedy over all agents at once, as published; a random action records zero Q-values
             if (random.nextDouble() < epsilon) {
                 for (int a = 0; a < agents; a++) {
@@ -201,8 +240,10 @@ public final class Trainer implements AutoCloseable {
                     actions[a] = Evaluator.argmax(qValues, a * NetworkConfig.ACTIONS);
                 }
             }
+            t = times.add(PhaseTimes.ACT, t);
             // step
             env.step(actions, qValues);
+            t = times.add(PhaseTimes.STEP, t);
             // store
             for (int a = 0; a < agents; a++) {
                 rewards[a] = (float) env.reward(a);
@@ -210,26 +251,33 @@ public final class Trainer implements AutoCloseable {
             }
             readLocations();
             replay.recordStep(actions, rewards, terminal, x, y, z, env.scale());
+            t = times.add(PhaseTimes.STORE, t);
             // learn
             if (learn) {
                 agentSteps++;
                 if (agentSteps % config.trainFreq() == 0) {
                     replay.sample(config.batchSize(), random, frames, states.address(), nextStates.address(),
                             batchActions, batchRewards, batchTerminal);
+                    t = times.add(PhaseTimes.SAMPLE, t);
                     lossSum += learner.update(states, nextStates, config.batchSize(), batchActions, batchRewards,
                             batchTerminal, config.discount());
                     updates++;
+                    t = times.add(PhaseTimes.UPDATE, t);
                 }
             }
         }
-        double[] distance = new double[agents];
-        double[] score = new double[agents];
-        for (int a = 0; a < agents; a++) {
-            distance[a] = env.distanceMm(a);
-            score[a] = env.score(a);
+        times.steps += env.steps();
+        if (outcome != null) {
+            double[] distance = new double[agents];
+            double[] score = new double[agents];
+            for (int a = 0; a < agents; a++) {
+                distance[a] = env.distanceMm(a);
+                score[a] = env.score(a);
+            }
+            outcome[0] = new EpisodeOutcome(image.fileName(), distance, score, env.steps(), updates,
+                    updates == 0 ? Double.NaN : lossSum / updates);
         }
-        return new EpisodeOutcome(image.fileName(), distance, score, env.steps(), updates,
-                updates == 0 ? Double.NaN : lossSum / updates);
+        return true;
     }
 
     private void readLocations() {
@@ -281,6 +329,51 @@ public final class Trainer implements AutoCloseable {
     public List<EpisodeResult> evaluate(List<EvalImage> on, List<Spawn> spawns) {
         try (NetworkQFunction q = new NetworkQFunction(online, Math.min(8, on.size() * spawns.size()))) {
             return new Evaluator(q, Mode.EVAL, config.stepsPerEpisode()).run(on, spawns, null, null);
+        }
+    }
+
+    /**
+     * Wall-clock nanoseconds per phase of the training loop (reset and step are counted together as STEP), and the
+     * environment steps taken, for a profile of where the time goes. Single-threaded, like the loop.
+     */
+    public static final class PhaseTimes {
+        public static final int ACT = 0;
+        public static final int STEP = 1;
+        public static final int STORE = 2;
+        public static final int SAMPLE = 3;
+        public static final int UPDATE = 4;
+        private static final String[] NAMES = {"act", "step", "store", "sample", "update"};
+        private final long[] nanos = new long[NAMES.length];
+        private long steps;
+
+        /** Adds the time since {@code since} to {@code phase}; returns now. */
+        long add(int phase, long since) {
+            long now = System.nanoTime();
+            nanos[phase] += now - since;
+            return now;
+        }
+
+        public long nanos(int phase) { return nanos[phase]; }
+        /** Environment steps taken (warm-up included). */
+        public long steps() { return steps; }
+
+        public void reset() {
+            java.util.Arrays.fill(nanos, 0);
+            steps = 0;
+        }
+
+        /** e.g. "act 12.0 s (10%), step ..., sample ..., update ...". */
+        public String describe() {
+            long total = 0;
+            for (long n : nanos) {
+                total += n;
+            }
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < NAMES.length; i++) {
+                b.append(i == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%s %.2f s (%.0f%%)",
+                        NAMES[i], nanos[i] / 1e9, total == 0 ? 0.0 : 100.0 * nanos[i] / total));
+            }
+            return b.toString();
         }
     }
 

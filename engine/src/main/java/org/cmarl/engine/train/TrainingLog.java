@@ -10,8 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * What a training run leaves for people: {@code logs.txt} (command line, full configuration, every epoch's figures;
@@ -27,6 +25,7 @@ public final class TrainingLog implements AutoCloseable {
     private final Writer progressCsv;
     private final TensorBoardWriter tensorBoard;
     private final int agents;
+    private final int maxEpisodes;
     private ProgressBar bar;
     private long lastEpisodeSteps;
     private long stepsSinceBar;
@@ -46,6 +45,7 @@ public final class TrainingLog implements AutoCloseable {
         this.console = console;
         this.progressBar = progressBar;
         this.agents = config.agents();
+        this.maxEpisodes = config.maxEpisodes();
         Files.createDirectories(runDir);
         this.logTxt = Files.newBufferedWriter(runDir.resolve("logs.txt"), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -80,9 +80,7 @@ public final class TrainingLog implements AutoCloseable {
 
     void warmUpStarted(int transitions) {
         if (progressBar && transitions > 0) {
-            bar = new ProgressBarBuilder().setTaskName("warm-up").setInitialMax(transitions)
-                    .setStyle(ProgressBarStyle.ASCII).setUnit(" transitions", 1).setConsumer(
-                            new me.tongfei.progressbar.ConsoleProgressBarConsumer(console)).build();
+            bar = org.cmarl.engine.ui.ProgressBars.create("warm-up", transitions, " transitions", console);
         } else {
             console.println("warm-up: " + transitions + " random-policy transitions");
         }
@@ -107,9 +105,7 @@ public final class TrainingLog implements AutoCloseable {
         updatesSinceBar += o.updates();
         if (progressBar) {
             if (bar == null) {
-                bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(-1)
-                        .setStyle(ProgressBarStyle.ASCII).setUnit(" episodes", 1).setConsumer(
-                                new me.tongfei.progressbar.ConsoleProgressBarConsumer(console)).build();
+                bar = org.cmarl.engine.ui.ProgressBars.create("train", maxEpisodes, " episodes", console);
             }
             bar.stepTo(state.episode());
             double seconds = (System.nanoTime() - barNanos) / 1e9;

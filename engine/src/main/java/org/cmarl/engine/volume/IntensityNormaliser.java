@@ -24,6 +24,10 @@ public final class IntensityNormaliser {
     private final int[] highCounts1 = new int[RADIX_BUCKETS];
     private final int[] highCounts2 = new int[RADIX_BUCKETS];
     private final int[] highCounts3 = new int[RADIX_BUCKETS];
+    private double sum0;
+    private double sum1;
+    private double sum2;
+    private double sum3;
     private final int[][] lowCounts = new int[6][RADIX_BUCKETS];
     private final int[] bucketSlot = new int[RADIX_BUCKETS];
 
@@ -56,29 +60,44 @@ public final class IntensityNormaliser {
         if (n < 1 || n > values.length) {
             throw new IllegalArgumentException("n=" + n + ", required 1.." + values.length);
         }
+        begin();
+        accumulate(values, 0, n);
+        return finish(values, n, source);
+    }
+
+    /** Starts an incremental {@link #rawStats}: {@code begin}, {@code accumulate} over consecutive ranges, {@code finish}. */
+    public void begin() {
+        java.util.Arrays.fill(highCounts, 0);
+        java.util.Arrays.fill(highCounts1, 0);
+        java.util.Arrays.fill(highCounts2, 0);
+        java.util.Arrays.fill(highCounts3, 0);
+        sum0 = 0;
+        sum1 = 0;
+        sum2 = 0;
+        sum3 = 0;
+    }
+
+    /** Pass 1 over {@code values[from..to)}: sums and top-16-bit key counts. */
+    public void accumulate(float[] values, int from, int to) {
         final int[] counts = highCounts;
         final int[] counts1 = highCounts1;
         final int[] counts2 = highCounts2;
         final int[] counts3 = highCounts3;
-        java.util.Arrays.fill(counts, 0);
-        java.util.Arrays.fill(counts1, 0);
-        java.util.Arrays.fill(counts2, 0);
-        java.util.Arrays.fill(counts3, 0);
         // four partial sums: breaks the 4-cycle add dependency chain (the mean is a report, order-insensitive at 1e-9)
-        double sum0 = 0;
-        double sum1 = 0;
-        double sum2 = 0;
-        double sum3 = 0;
-        final int n4 = n & ~3;
-        for (int i = 0; i < n4; i += 4) {
+        double s0 = sum0;
+        double s1 = sum1;
+        double s2 = sum2;
+        double s3 = sum3;
+        final int end4 = from + ((to - from) & ~3);
+        for (int i = from; i < end4; i += 4) {
             final float v0 = values[i];
             final float v1 = values[i + 1];
             final float v2 = values[i + 2];
             final float v3 = values[i + 3];
-            sum0 += v0;
-            sum1 += v1;
-            sum2 += v2;
-            sum3 += v3;
+            s0 += v0;
+            s1 += v1;
+            s2 += v2;
+            s3 += v3;
             // one count table per lane: runs of equal voxels (MRI background) would otherwise serialise on
             // store-to-load forwarding of the same counter
             counts[sortableKey(v0) >>> 16]++;
@@ -86,13 +105,25 @@ public final class IntensityNormaliser {
             counts2[sortableKey(v2) >>> 16]++;
             counts3[sortableKey(v3) >>> 16]++;
         }
-        for (int i = n4; i < n; i++) {
-            sum0 += values[i];
+        for (int i = end4; i < to; i++) {
+            s0 += values[i];
             counts[sortableKey(values[i]) >>> 16]++;
         }
+        sum0 = s0;
+        sum1 = s1;
+        sum2 = s2;
+        sum3 = s3;
+    }
+
+    /**
+     * Ends an incremental {@link #rawStats} over {@code values[0..n)} (all of it accumulated): checks finiteness, then
+     * selects min, max, p10, p99 (pass 2).
+     */
+    public RawStats finish(float[] values, int n, String source) {
+        final int[] counts = highCounts;
         final double sum = (sum0 + sum1) + (sum2 + sum3);
         for (int b = 0; b < RADIX_BUCKETS; b++) {
-            counts[b] += counts1[b] + counts2[b] + counts3[b];
+            counts[b] += highCounts1[b] + highCounts2[b] + highCounts3[b];
         }
         // NaN and +-inf have an all-ones exponent: their keys fill the lowest 128 and the highest 128 top-16 buckets
         // (0x0000-0x007F: negative, 0xFF80-0xFFFF: positive), which no finite float reaches. One check after the loop.
@@ -191,23 +222,26 @@ public final class IntensityNormaliser {
     }
 
     /**
-     * Slow obvious reference: numpy "linear" percentile by full sort. For tests and tools only.
+     * The clip-and-rescale of SPEC.md section 1 for one image, decided from its raw statistics alone (so a constant
+     * image is rejected before any voxel memory is allocated).
+     *
+     * @param low   p10 cast to float32: voxels below become this
+     * @param high  p99 cast to float32: voxels above become this
+     * @param scale {@code 255 / (max - min)} of the clipped image, in double
+     * @param shift {@code -min * scale}
      */
-    public static double percentileBySort(float[] values, int n, double q) {
-        float[] sorted = java.util.Arrays.copyOf(values, n);
-        java.util.Arrays.sort(sorted);
-        double virtualIndex = (n - 1) * (q / 100.0);
-        int lo = (int) Math.floor(virtualIndex);
-        int hi = Math.min(lo + 1, n - 1);
-        return lerp(sorted[lo], sorted[hi], virtualIndex - lo);
+    public record Rescale(float low, float high, double scale, double shift) {
+
+        /** One voxel: clip, {@code float32(double(v) * scale + shift)}, clamp to [0, 255]. */
+        public float apply(float v) {
+            return rescale(v, low, high, scale, shift);
+        }
     }
 
     /**
-     * Clips and rescales {@code values[0..n)} in place to [0, 255] (SPEC.md section 1) and returns their mean.
-     *
      * @throws ImageFormatException naming {@code source} when the clipped image is constant
      */
-    public static double normaliseInPlace(float[] values, int n, RawStats raw, String source) {
+    public static Rescale rescaleFor(RawStats raw, String source) {
         final float lowF = (float) raw.p10();   // SPEC.md section 1: thresholds cast to float32 before comparing
         final float highF = (float) raw.p99();
         final float clippedMin = clip((float) raw.min(), lowF, highF);
@@ -218,11 +252,43 @@ public final class IntensityNormaliser {
         }
         // the published image library's rescale: double scale and shift, float32 result, clamped (SPEC.md 1)
         final double scale = OUTPUT_MAX / ((double) clippedMax - (double) clippedMin);
-        final double shift = -(double) clippedMin * scale;
+        return new Rescale(lowF, highF, scale, -(double) clippedMin * scale);
+    }
+
+    /**
+     * Clips and rescales {@code values[0..n)} in place to [0, 255] (SPEC.md section 1) and returns their mean.
+     *
+     * @throws ImageFormatException naming {@code source} when the clipped image is constant
+     */
+    public static double normaliseInPlace(float[] values, int n, RawStats raw, String source) {
+        Rescale r = rescaleFor(raw, source);
+        return rescaleRun(values, 0, n, r) / n;
+    }
+
+    /**
+     * Rescales, in place, the voxels with {@code x} in {@code [xFrom, xTo)} of an {@code nx x ny x nz} image in file
+     * order (x fastest) and returns their sum. Disjoint x ranges touch disjoint voxels, so two threads can each
+     * take one.
+     */
+    public static double rescaleXRange(float[] values, int nx, int ny, int nz, int xFrom, int xTo, Rescale r) {
+        double sum = 0;
+        for (int row = 0; row < ny * nz; row++) {
+            final int base = row * nx;
+            sum += rescaleRun(values, base + xFrom, base + xTo, r);
+        }
+        return sum;
+    }
+
+    /** Rescales {@code values[from..to)} in place; returns their sum. */
+    private static double rescaleRun(float[] values, int from, int to, Rescale r) {
+        final float lowF = r.low();
+        final float highF = r.high();
+        final double scale = r.scale();
+        final double shift = r.shift();
         double sum0 = 0;
         double sum1 = 0;
-        final int n2 = n & ~1;
-        for (int i = 0; i < n2; i += 2) {
+        final int end2 = from + ((to - from) & ~1);
+        for (int i = from; i < end2; i += 2) {
             final float out0 = rescale(values[i], lowF, highF, scale, shift);
             final float out1 = rescale(values[i + 1], lowF, highF, scale, shift);
             values[i] = out0;
@@ -230,12 +296,12 @@ public final class IntensityNormaliser {
             sum0 += out0;
             sum1 += out1;
         }
-        if (n2 < n) {
-            final float out = rescale(values[n2], lowF, highF, scale, shift);
-            values[n2] = out;
+        if (end2 < to) {
+            final float out = rescale(values[end2], lowF, highF, scale, shift);
+            values[end2] = out;
             sum0 += out;
         }
-        return (sum0 + sum1) / n;
+        return sum0 + sum1;
     }
 
     private static float rescale(float v, float lowF, float highF, double scale, double shift) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -25,6 +26,13 @@ import java.util.zip.ZipException;
  * <p>An instance keeps its scratch arrays (about 8 bytes per voxel of the largest image read so far) so that an
  * environment that reloads images allocates no new heap per image. Not thread-safe; the static methods use a fresh
  * instance.
+ *
+ * <h2>Threads</h2>
+ * A read of a large gzipped image briefly uses one short-lived helper thread at a time: first to inflate while the
+ * caller converts and counts the inflated chunks, then to rescale and transpose the upper x half while the caller
+ * does the lower one. Both are joined before {@code read} returns or throws; nothing is shared between reads.
+ * Results are bit-identical to the single-threaded path (each voxel is computed by the same arithmetic; only the
+ * summation order of the means differs, at the 1e-12 level).
  */
 public final class NiftiReader {
     /** Input buffer of the gzip stream: large enough that inflate runs in long bursts. */
@@ -36,10 +44,38 @@ public final class NiftiReader {
     private static final long MAX_DEFLATE_RATIO = 1032;
     /** First scratch size when the data size is not yet proven by the stream: 32 MiB, one 182x218x182 float32 scan. */
     private static final int INITIAL_SCRATCH_BYTES = 32 << 20;
+    /**
+     * Scratch (bytes + floats) the pipelined gzip path may allocate before the stream has proven its size: 64 MiB,
+     * one 182x218x182 float32 scan (29 MB + 29 MB). Larger images use the growing sequential path the first time.
+     */
+    private static final long PIPELINE_SCRATCH_BUDGET_BYTES = 64L << 20;
+    /** Inflate step of the helper thread: small enough to overlap, large enough that hand-offs are rare (28 per scan). */
+    private static final int CHUNK_BYTES = 1 << 20;
+    /** Below this many voxels (2 M, about 128^3) one thread rescales and fills: a helper would not pay off. */
+    private static final int PARALLEL_MIN_VOXELS = 1 << 21;
+    /** Longest wait for the helper between chunks; it unparks the consumer after each chunk anyway. */
+    private static final long PARK_NANOS = 1_000_000;
 
+    /**
+     * System property read by {@link #NiftiReader()}: {@code false} keeps every read on the calling thread (for a
+     * machine whose cores are all busy, or to measure the single-threaded cost). Default {@code true}.
+     */
+    public static final String HELPER_THREADS_PROPERTY = "rlm.nifti.helperThreads";
+
+    private final boolean helperThreads;
     private final IntensityNormaliser normaliser = new IntensityNormaliser();
     private byte[] scratchBytes = new byte[0];
     private float[] scratchValues = new float[0];
+
+    /** A reader that uses helper threads unless {@value #HELPER_THREADS_PROPERTY} is {@code false}. */
+    public NiftiReader() {
+        this(Boolean.parseBoolean(System.getProperty(HELPER_THREADS_PROPERTY, "true")));
+    }
+
+    /** @param helperThreads whether large gzipped images may use one helper thread (see class Javadoc) */
+    public NiftiReader(boolean helperThreads) {
+        this.helperThreads = helperThreads;
+    }
 
     /** Loads and normalises one image (SPEC.md section 1). The caller owns (and closes) the volume. */
     public static Volume load(Path file) {
@@ -71,15 +107,70 @@ public final class NiftiReader {
         NiftiHeader header = readValues(file);
         String source = file.toString();
         int n = header.voxelCount();
-        IntensityNormaliser.RawStats raw = normaliser.rawStats(scratchValues, n, source);
-        // normalised in the scratch array first, so a constant image fails before any native memory exists
-        double normalisedMean = IntensityNormaliser.normaliseInPlace(scratchValues, n, raw, source);
-        IntensityStats stats = new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(),
-                normalisedMean);
+        IntensityNormaliser.RawStats raw = normaliser.finish(scratchValues, n, source);
+        // decided from the statistics alone, so a constant image fails before any native memory exists
+        IntensityNormaliser.Rescale rescale = IntensityNormaliser.rescaleFor(raw, source);
         Volume volume = Volume.allocate(volumeName(file), header.nx(), header.ny(), header.nz(), header.spacingMm(),
-                header.voxelToPhysical(), stats);
-        volume.fillFromFileOrder(scratchValues);
-        return volume;
+                header.voxelToPhysical(), null);
+        try {
+            double normalisedSum = rescaleAndFill(header, rescale, volume);
+            IntensityStats stats = new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(),
+                    normalisedSum / n);
+            return volume.withStats(stats);
+        } catch (RuntimeException | Error e) {
+            volume.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Rescales the scratch voxels in place and transposes them into the volume; returns the sum of the normalised
+     * voxels. Large images are split into two x halves done by the caller and one helper thread: each half's
+     * rescale and fill touch only its own voxels (see {@link IntensityNormaliser#rescaleXRange} and
+     * {@link Volume#fillFromFileOrder(float[], int, int)}), so the halves need no coordination but the final join.
+     */
+    private double rescaleAndFill(NiftiHeader header, IntensityNormaliser.Rescale rescale, Volume volume) {
+        final int nx = header.nx();
+        final int ny = header.ny();
+        final int nz = header.nz();
+        final float[] values = scratchValues;
+        if (!helperThreads || header.voxelCount() < PARALLEL_MIN_VOXELS || nx < 2
+                || Runtime.getRuntime().availableProcessors() < 2) {
+            double sum = IntensityNormaliser.rescaleXRange(values, nx, ny, nz, 0, nx, rescale);
+            volume.fillFromFileOrder(values, 0, nx);
+            return sum;
+        }
+        final int half = nx / 2;
+        final double[] helperSum = new double[1];
+        Runnable upperHalf = () -> {
+            helperSum[0] = IntensityNormaliser.rescaleXRange(values, nx, ny, nz, half, nx, rescale);
+            volume.fillFromFileOrder(values, half, nx);
+        };
+        Throwable[] helperError = new Throwable[1];
+        Thread helper = new Thread(() -> {
+            try {
+                upperHalf.run();
+            } catch (Throwable t) {
+                helperError[0] = t;
+            }
+        }, "nifti-fill");
+        helper.setDaemon(true);
+        helper.start();
+        double sum;
+        try {
+            sum = IntensityNormaliser.rescaleXRange(values, nx, ny, nz, 0, half, rescale);
+            volume.fillFromFileOrder(values, 0, half);
+        } finally {
+            // join also publishes the helper's writes (sum, voxels) to this thread
+            joinUninterruptibly(helper);
+        }
+        if (helperError[0] instanceof RuntimeException e) {
+            throw e;
+        }
+        if (helperError[0] instanceof Error e) {
+            throw e;
+        }
+        return sum + helperSum[0];
     }
 
     /**
@@ -89,7 +180,7 @@ public final class NiftiReader {
         NiftiHeader header = readValues(file);
         String source = file.toString();
         int n = header.voxelCount();
-        IntensityNormaliser.RawStats raw = normaliser.rawStats(scratchValues, n, source);
+        IntensityNormaliser.RawStats raw = normaliser.finish(scratchValues, n, source);
         double normalisedMean = IntensityNormaliser.normaliseInPlace(scratchValues, n, raw, source);
         return new IntensityStats(raw.min(), raw.max(), raw.mean(), raw.p10(), raw.p99(), normalisedMean);
     }
@@ -117,7 +208,7 @@ public final class NiftiReader {
             if (header.singleFile()) {
                 checkPlausibleSize(file, header, compressedBytes, isGzip(file));
                 skipTo(in, (long) header.voxOffset() - NiftiHeader.HEADER_BYTES, file);
-                readData(in, header, file);
+                readData(in, header, file, isGzip(file));
                 return header;
             }
         } catch (IOException e) {
@@ -127,7 +218,7 @@ public final class NiftiReader {
         try (InputStream in = openMaybeGzip(dataFile)) {
             checkPlausibleSize(dataFile, header, Files.size(dataFile), isGzip(dataFile));
             skipTo(in, (long) header.voxOffset(), dataFile);
-            readData(in, header, dataFile);
+            readData(in, header, dataFile, isGzip(dataFile));
             return header;
         } catch (IOException e) {
             throw ioError(dataFile, e);
@@ -218,22 +309,147 @@ public final class NiftiReader {
         }
     }
 
-    private void readData(InputStream in, NiftiHeader header, Path file) throws IOException {
+    /**
+     * Reads the voxel bytes, converts them to float32 in {@link #scratchValues} and runs pass 1 of the raw statistics
+     * ({@link IntensityNormaliser#accumulate}) over them. A gzip stream whose size is already covered by the scratch
+     * budget is inflated on a helper thread while this thread converts and counts the chunks already inflated
+     * (inflate is about half of a load; see {@link Inflation}).
+     */
+    private void readData(InputStream in, NiftiHeader header, Path file, boolean gzip) throws IOException {
         int n = header.voxelCount();
         long bytes = header.dataBytes();
         if (bytes > Integer.MAX_VALUE - 8) {
             throw new ImageFormatException(file + ": " + bytes + " bytes of voxel data, at most "
                     + (Integer.MAX_VALUE - 8) + " supported");
         }
-        int got = readGrowing(in, (int) bytes);
+        normaliser.begin();
+        long scratchNeeded = bytes + (long) n * Float.BYTES;
+        long scratchBudget = Math.max(PIPELINE_SCRATCH_BUDGET_BYTES,
+                (long) scratchBytes.length + (long) scratchValues.length * Float.BYTES);
+        int got;
+        if (helperThreads && gzip && scratchNeeded <= scratchBudget) {
+            got = inflateAndConvert(in, header, (int) bytes);
+        } else {
+            got = readGrowing(in, (int) bytes);
+            if (got == bytes) {
+                ensureValues(n);
+                toFloat(scratchBytes, header, scratchValues, 0, n);
+                normaliser.accumulate(scratchValues, 0, n);
+            }
+        }
         if (got < bytes) {
             throw new ImageFormatException(file + ": truncated: header needs " + bytes + " bytes of "
                     + header.dataType().displayName() + " voxels, the file holds " + got);
         }
+        // one more read makes GZIPInputStream reach the member end and check its CRC-32 and length trailer
+        in.read();
+    }
+
+    private void ensureValues(int n) {
         if (scratchValues.length < n) {
             scratchValues = new float[n];
         }
-        toFloat(scratchBytes, header, scratchValues);
+    }
+
+    /** Pipelined gzip read: a helper thread inflates, this one converts and counts behind it. Returns bytes read. */
+    private int inflateAndConvert(InputStream in, NiftiHeader header, int bytes) throws IOException {
+        if (scratchBytes.length < bytes) {
+            scratchBytes = new byte[bytes];
+        }
+        ensureValues(header.voxelCount());
+        final int bytesPerVoxel = header.dataType().bytesPerVoxel();
+        Inflation job = new Inflation(in, scratchBytes, bytes, Thread.currentThread());
+        Thread helper = new Thread(job, "nifti-inflate");
+        helper.setDaemon(true);
+        helper.start();
+        int converted = 0;
+        try {
+            while (true) {
+                // finished before available: once finished is seen true, available is final (both volatile)
+                boolean finished = job.finished;
+                int ready = job.available / bytesPerVoxel;
+                if (ready > converted) {
+                    toFloat(scratchBytes, header, scratchValues, converted, ready);
+                    normaliser.accumulate(scratchValues, converted, ready);
+                    converted = ready;
+                } else if (finished) {
+                    break;
+                } else {
+                    LockSupport.parkNanos(job, PARK_NANOS);
+                }
+            }
+        } finally {
+            joinUninterruptibly(helper);
+        }
+        if (job.error instanceof IOException e) {
+            throw e;
+        }
+        if (job.error instanceof RuntimeException e) {
+            throw e;
+        }
+        if (job.error != null) {
+            throw new IllegalStateException("inflate thread failed", job.error);
+        }
+        return job.available;
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The helper side of the pipelined read: inflates into {@code target} in {@link #CHUNK_BYTES} steps, publishing
+     * the byte count after each ({@code available}, volatile: the bytes before it are visible to the consumer) and
+     * waking the consumer. The stream is used by this thread only until it ends; the consumer joins it before
+     * touching the stream again.
+     */
+    private static final class Inflation implements Runnable {
+        private final InputStream in;
+        private final byte[] target;
+        private final int bytes;
+        private final Thread consumer;
+        volatile int available;
+        volatile boolean finished;
+        volatile Throwable error;
+
+        Inflation(InputStream in, byte[] target, int bytes, Thread consumer) {
+            this.in = in;
+            this.target = target;
+            this.bytes = bytes;
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void run() {
+            int got = 0;
+            try {
+                while (got < bytes) {
+                    int r = in.read(target, got, Math.min(CHUNK_BYTES, bytes - got));
+                    if (r < 0) {
+                        break;
+                    }
+                    got += r;
+                    available = got;
+                    LockSupport.unpark(consumer);
+                }
+            } catch (Throwable t) {
+                error = t;
+            } finally {
+                finished = true;
+                LockSupport.unpark(consumer);
+            }
+        }
     }
 
     /**
@@ -258,83 +474,62 @@ public final class NiftiReader {
         return got;
     }
 
-    /** Decodes {@code n} voxels of the header's type and byte order to float32, applying slope and intercept. */
-    private static void toFloat(byte[] src, NiftiHeader header, float[] dst) {
-        final int n = header.voxelCount();
+    /**
+     * Decodes voxels {@code [from, to)} of the header's type and byte order to float32, applying slope and intercept
+     * in double with one rounding to float32 (SPEC.md section 1).
+     */
+    private static void toFloat(byte[] src, NiftiHeader header, float[] dst, int from, int to) {
         final ByteBuffer buf = ByteBuffer.wrap(src).order(header.byteOrder());
+        final boolean scaled = header.scaled();
+        final double slope = header.effectiveSlope();
+        final double inter = header.effectiveIntercept();
         switch (header.dataType()) {
-            case FLOAT32 -> buf.asFloatBuffer().get(dst, 0, n);
+            case FLOAT32 -> {
+                buf.asFloatBuffer().get(from, dst, from, to - from);
+                if (scaled) {
+                    for (int i = from; i < to; i++) {
+                        dst[i] = (float) (dst[i] * slope + inter);
+                    }
+                }
+            }
+            // the wide types are scaled from their exact stored value, not from its float32 rounding
             case FLOAT64 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = (float) buf.getDouble(i << 3);
-                }
-            }
-            case UINT8 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = src[i] & 0xFF;
-                }
-            }
-            case INT8 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = src[i];
-                }
-            }
-            case INT16 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = buf.getShort(i << 1);
-                }
-            }
-            case UINT16 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = buf.getShort(i << 1) & 0xFFFF;
-                }
-            }
-            case INT32 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = buf.getInt(i << 2);
-                }
-            }
-            case UINT32 -> {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = buf.getInt(i << 2) & 0xFFFFFFFFL;
-                }
-            }
-        }
-        if (header.scaled()) {
-            // slope/intercept in double, one rounding to float32 (SPEC.md section 1)
-            final double slope = header.effectiveSlope();
-            final double inter = header.effectiveIntercept();
-            if (header.dataType() == NiftiDataType.FLOAT64 || header.dataType() == NiftiDataType.INT32
-                    || header.dataType() == NiftiDataType.UINT32) {
-                // wide types: scale the exact stored value, not its float32 rounding
-                rescaleWide(buf, header, dst, slope, inter);
-            } else {
-                for (int i = 0; i < n; i++) {
-                    dst[i] = (float) (dst[i] * slope + inter);
-                }
-            }
-        }
-    }
-
-    private static void rescaleWide(ByteBuffer buf, NiftiHeader header, float[] dst, double slope, double inter) {
-        final int n = header.voxelCount();
-        switch (header.dataType()) {
-            case FLOAT64 -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < to; i++) {
                     dst[i] = (float) (buf.getDouble(i << 3) * slope + inter);
                 }
             }
             case INT32 -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < to; i++) {
                     dst[i] = (float) (buf.getInt(i << 2) * slope + inter);
                 }
             }
             case UINT32 -> {
-                for (int i = 0; i < n; i++) {
+                for (int i = from; i < to; i++) {
                     dst[i] = (float) ((buf.getInt(i << 2) & 0xFFFFFFFFL) * slope + inter);
                 }
             }
-            default -> throw new IllegalStateException(header.dataType().toString());
+            // 8 and 16-bit values are exact in float32, so unscaled images skip the double arithmetic
+            case UINT8 -> {
+                for (int i = from; i < to; i++) {
+                    dst[i] = scaled ? (float) ((src[i] & 0xFF) * slope + inter) : src[i] & 0xFF;
+                }
+            }
+            case INT8 -> {
+                for (int i = from; i < to; i++) {
+                    dst[i] = scaled ? (float) (src[i] * slope + inter) : src[i];
+                }
+            }
+            case INT16 -> {
+                for (int i = from; i < to; i++) {
+                    dst[i] = scaled ? (float) (buf.getShort(i << 1) * slope + inter) : buf.getShort(i << 1);
+                }
+            }
+            case UINT16 -> {
+                for (int i = from; i < to; i++) {
+                    int v = buf.getShort(i << 1) & 0xFFFF;
+                    dst[i] = scaled ? (float) (v * slope + inter) : v;
+                }
+            }
         }
     }
 

@@ -120,9 +120,20 @@ public final class Volume implements AutoCloseable {
      * @param xFastest at least {@link #voxelCount()} values
      */
     public void fillFromFileOrder(float[] xFastest) {
+        fillFromFileOrder(xFastest, 0, nx);
+    }
+
+    /**
+     * {@link #fillFromFileOrder(float[])} for the voxels with {@code x} in {@code [xFrom, xTo)} only. In this layout
+     * (x slowest) that is one contiguous part of each plane, so two threads can fill disjoint x ranges.
+     */
+    public void fillFromFileOrder(float[] xFastest, int xFrom, int xTo) {
         checkOpen();
         if (xFastest.length < voxelCount()) {
             throw new IllegalArgumentException(name + ": " + xFastest.length + " values, required " + voxelCount());
+        }
+        if (xFrom < 0 || xTo > nx || xFrom > xTo) {
+            throw new IllegalArgumentException(name + ": x range [" + xFrom + ", " + xTo + ") outside [0, " + nx + ")");
         }
         final int nx = this.nx;
         final int ny = this.ny;
@@ -134,8 +145,8 @@ public final class Volume implements AutoCloseable {
         for (int y = 0; y < ny; y++) {
             for (int z0 = 0; z0 < nz; z0 += tile) {
                 final int z1 = Math.min(z0 + tile, nz);
-                for (int x0 = 0; x0 < nx; x0 += tile) {
-                    final int x1 = Math.min(x0 + tile, nx);
+                for (int x0 = xFrom; x0 < xTo; x0 += tile) {
+                    final int x1 = Math.min(x0 + tile, xTo);
                     for (int x = x0; x < x1; x++) {
                         final int dstRow = (x * ny + y) * nz;
                         int src = x + nx * y + sliceXY * z0;
@@ -147,8 +158,9 @@ public final class Volume implements AutoCloseable {
             }
         }
         final long byteBase = byteAddress;
-        final int n = voxelCount();
-        for (int i = 0; i < n; i++) {
+        final int first = xFrom * ny * nz;
+        final int end = xTo * ny * nz;
+        for (int i = first; i < end; i++) {
             org.agrona.UnsafeApi.putByte(byteBase + i,
                     (byte) (int) org.agrona.UnsafeApi.getFloat(floatBase + ((long) i << 2)));
         }

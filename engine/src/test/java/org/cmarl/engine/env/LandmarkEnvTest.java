@@ -98,6 +98,25 @@ class LandmarkEnvTest {
     }
 
     @Test
+    void shouldJumpLikeDoublesWhenQValuesComeAsFloats() {
+        try (LandmarkEnv env = LandmarkEnv.withOwnBuffer(config(Mode.EVAL, 2, false))) {
+            env.reset(volume, new int[][]{{30, 30, 30}, {5, 5, 5}}, Spawn.fixed(0.5, 0.5, 0.5), null);
+            // both agents alternate z+ / z-; agent 0's lowest max-Q among steps 11..14 is at step 13 (z = 40),
+            // agent 1's at step 14 (z = 39): one float row per agent, agent-major
+            for (int t = 1; t <= 14; t++) {
+                float a0 = t == 13 ? 0.5f : 3f;
+                float a1 = t == 14 ? 0.25f : 3f;
+                float[] q = {a0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, a1};
+                int action = t % 2 == 1 ? Actions.Z_PLUS : Actions.Z_MINUS;
+                env.step(new int[]{action, action}, q);
+            }
+            assertEquals(true, env.oscillated());
+            assertEquals(40, env.location(0, 2));
+            assertEquals(39, env.location(1, 2));
+        }
+    }
+
+    @Test
     void shouldRefuseMinusMoveToZeroButAllowPlusMoveToLastIndex() {
         try (LandmarkEnv env = LandmarkEnv.withOwnBuffer(config(Mode.EVAL, 1, false))) {
             env.reset(volume, new int[][]{{30, 30, 30}}, Spawn.fixed(58.0 / 59, 1.0 / 69, 0.5), null);
@@ -302,6 +321,16 @@ class LandmarkEnvTest {
     void shouldRejectZeroAgents() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config(Mode.EVAL, 0, true));
         assertEquals("agents=0, expected >= 1", e.getMessage());
+    }
+
+    @Test
+    void shouldRejectFreezingOutsideTraining() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new EnvConfig(Mode.EVAL, 1, true, FrameType.FLOAT32, 200, true));
+        assertEquals("freezeDoneAgents applies to TRAIN only, mode=EVAL", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new EnvConfig(Mode.EVAL, 1, true, FrameType.FLOAT32, 0, false));
+        assertEquals("maxStepsPerEpisode=0, expected >= 1", e.getMessage());
     }
 
     @Test

@@ -2,21 +2,9 @@ package org.cmarl.engine.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.BoolOptional;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorArrayRefOptional;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.io.TensorData;
 import org.junit.jupiter.api.Test;
 
@@ -133,77 +121,37 @@ class DqnLearnerParityTest {
     }
 
     /**
-     * Network3d: loss, head gradients and the Adam step match the reference. Its listed conv0/prelu0 gradients do
-     * not (sum -5.0308 listed, -5.1310 here; first element -0.017211 vs -0.017358) although its forward pass and
-     * head gradients match, and CommNet's trunk gradients match to 1e-6. An independent float64 recomputation
-     * (plain libtorch ops on the published per-agent weights, below) agrees with this engine, so the trunk
-     * gradients are checked against that oracle instead.
+     * Network3d: loss, head gradients and the Adam step match the reference to 1e-4; the trunk gradients to 2e-3.
+     * WHY the looser bound: one maxpool1 window of this input has its two largest values 1.8e-8 apart (relative),
+     * below float32 resolution, so which of them receives the gradient depends on the convolution kernels'
+     * summation order. A float64 recomputation routes it the other way and moves the conv0 gradient sum by 2%
+     * (-5.131 instead of -5.031); the engine's float32 channels-last kernels route it as the published run did
+     * (sum of |grad| within 4e-6 relative, the listed elements within 1.1e-3: other windows with gaps near 1e-6
+     * remain order-sensitive). CommNet's trunk gradients match at 1e-4.
      */
     @Test
-    void shouldMatchPublishedLossAndHeadGradientsAndFloat64TrunkGradientsWhenNetwork3d() throws Exception {
+    void shouldMatchPublishedLossAndGradientsWhenNetwork3d() throws Exception {
         JsonNode model = ParityReference.model(ParityReference.NETWORK3D);
         LinkedHashMap<String, TensorData> sd = ParityReference.stateDict(model, "zip");
         Step step = runStep(model, sd);
         assertCommon(model, step, sd);
         JsonNode ref = model.get("dqn_step");
-        // dL/dQ from the head's bias gradient (fc3 bias gradient = dL/dQ summed over the batch; one action each).
-        double[][] dq = new double[2][6];
-        JsonNode actions = ref.get("batch").get("actions");
-        float[] gb = ParityReference.floats(step.fc3Bias);
-        // Each sample's chosen action is distinct here, so the bias gradient splits per sample.
-        dq[0][actions.get(0).get(0).asInt()] = gb[actions.get(0).get(0).asInt()];
-        dq[1][actions.get(1).get(0).asInt()] = gb[actions.get(1).get(0).asInt()];
-        double[][] oracle = float64TrunkGradients(sd, ParityReference.input(model), dq);
         float[] g = ParityReference.floats(step.conv0);
-        for (int i = 0; i < g.length; i++) {
-            assertEquals(oracle[0][i], g[i], REL * Math.abs(oracle[0][i]) + 1e-6, "grad conv0.weight[" + i + "]");
+        double sum = 0;
+        double abs = 0;
+        for (float v : g) {
+            sum += v;
+            abs += Math.abs(v);
         }
-        assertRel(oracle[1][0], ParityReference.floats(step.prelu0)[0], "grad prelu0.weight");
-    }
-
-    /** Network3d (1 agent) in float64 with the published module structure; returns {grad conv0, grad prelu0}. */
-    private static double[][] float64TrunkGradients(Map<String, TensorData> sd, byte[] input, double[][] dq) {
-        Torch.ensureLoaded();
-        try (PointerScope scope = new PointerScope()) {
-            Map<String, Tensor> p = new HashMap<>();
-            for (Map.Entry<String, TensorData> e : sd.entrySet()) {
-                Tensor t = torch.from_blob(new BytePointer(e.getValue().data()), e.getValue().shape(),
-                        new TensorOptions(torch.ScalarType.Float)).clone().to(torch.ScalarType.Double);
-                t.set_requires_grad(true);
-                p.put(e.getKey(), t);
-            }
-            Tensor x = torch.from_blob(new BytePointer(input), new long[] {2, 4, 45, 45, 45},
-                    new TensorOptions(torch.ScalarType.Byte)).clone().to(torch.ScalarType.Double)
-                    .div(new Scalar(255.0));
-            long[] one = {1, 1, 1};
-            long[] zero = {0, 0, 0};
-            long[] two = {2, 2, 2};
-            for (int l = 0; l < 4; l++) {
-                x = torch.conv3d(x, p.get("conv" + l + ".weight"), new TensorOptional(p.get("conv" + l + ".bias")),
-                        one, l == 3 ? zero : one, one, 1);
-                x = torch.prelu(x, p.get("prelu" + l + ".weight"));
-                if (l < 3) {
-                    x = torch.max_pool3d(x, two, two, zero, one, false);
-                }
-            }
-            x = x.reshape(2, 512);
-            x = torch.prelu(torch.linear(x, p.get("fc1.0.weight"), new TensorOptional(p.get("fc1.0.bias"))),
-                    p.get("prelu4.0.weight"));
-            x = torch.prelu(torch.linear(x, p.get("fc2.0.weight"), new TensorOptional(p.get("fc2.0.bias"))),
-                    p.get("prelu5.0.weight"));
-            x = torch.linear(x, p.get("fc3.0.weight"), new TensorOptional(p.get("fc3.0.bias")));
-            double[] flat = new double[12];
-            for (int b = 0; b < 2; b++) {
-                System.arraycopy(dq[b], 0, flat, b * 6, 6);
-            }
-            Tensor grad = torch.from_blob(new DoublePointer(flat), new long[] {2, 6},
-                    new TensorOptions(torch.ScalarType.Double)).clone();
-            x.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
-            Tensor gc = p.get("conv0.weight").grad().contiguous();
-            double[] conv0 = new double[(int) gc.numel()];
-            new DoublePointer(gc.data_ptr()).capacity(conv0.length).get(conv0);
-            double prelu0 = p.get("prelu0.weight").grad().item_double();
-            return new double[][] {conv0, {prelu0}};
+        double nearTie = 2e-3;
+        assertRel(ref.get("grad_conv0_weight_abs_sum").asDouble(), abs, "sum |grad conv0.weight|");
+        assertEquals(ref.get("grad_conv0_weight_sum").asDouble(), sum,
+                nearTie * Math.abs(ref.get("grad_conv0_weight_sum").asDouble()), "sum grad conv0.weight");
+        double[] first8 = ParityReference.doubles(ref.get("grad_conv0_weight_first8"));
+        for (int i = 0; i < first8.length; i++) {
+            assertEquals(first8[i], g[i], nearTie * Math.abs(first8[i]), "grad conv0.weight[" + i + "]");
         }
+        assertEquals(ref.get("grad_prelu0_weight").get(0).asDouble(), ParityReference.floats(step.prelu0)[0],
+                nearTie * Math.abs(ref.get("grad_prelu0_weight").get(0).asDouble()), "grad prelu0.weight");
     }
 }

@@ -2,9 +2,11 @@ package org.cmarl.engine.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
+import org.cmarl.engine.memory.NativeBlock;
 import org.junit.jupiter.api.Test;
 
 class ObservationBufferTest {
@@ -37,6 +39,25 @@ class ObservationBufferTest {
              PointerScope scope = new PointerScope()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> obs.tensor(3));
             assertEquals("batch=3, capacity 2", e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldZeroForeignMemoryAndReleaseItOnceWhenForeignBlockClosed() {
+        // The CUDA path hands libtorch's pinned host memory to a NativeBlock; here ordinary memory stands in for it.
+        try (NativeBlock backing = NativeBlock.allocate(256, 64)) {
+            backing.buffer().setMemory(0, 256, (byte) 7);
+            int[] releases = new int[1];
+            NativeBlock foreign = NativeBlock.ofForeign(backing.address(), 256, 64, () -> releases[0]++);
+            assertEquals(backing.address(), foreign.address());
+            assertEquals(0, backing.buffer().getByte(0) + backing.buffer().getByte(255));
+            foreign.close();
+            foreign.close();
+            assertEquals(1, releases[0]);
+            assertThrows(IllegalStateException.class, foreign::address);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> NativeBlock.ofForeign(backing.address() + 8, 16, 64, () -> { }));
+            assertTrue(e.getMessage().endsWith(", required non-zero and a multiple of 64"), e.getMessage());
         }
     }
 }

@@ -197,6 +197,42 @@ class NiftiReaderTest {
     }
 
     @Test
+    void shouldEqualOracleBitForBitWhenImageIsLargeEnoughForTheThreadedPathAndNxIsOdd() throws IOException {
+        // 131 x 127 x 128 = 2.13 M voxels: above the two-thread threshold, odd nx (halves 65 / 66), gzip pipeline
+        int nx = 131;
+        int ny = 127;
+        int nz = 128;
+        float[] values = new float[nx * ny * nz];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (1000 + 300 * r.nextGaussian());
+        }
+        Path file = dir.resolve("large.nii.gz");
+        NiftiWriter.of(nx, ny, nz).write(file, values);
+        float[] want = NormalisationOracle.normalise(values);
+        double sum = 0;
+        for (float f : want) {
+            sum += f;
+        }
+        try (Volume v = new NiftiReader().read(file)) {
+            for (int z = 0; z < nz; z++) {
+                for (int y = 0; y < ny; y++) {
+                    for (int x = 0; x < nx; x++) {
+                        float w = want[x + nx * (y + ny * z)];
+                        if (Float.floatToIntBits(w) != Float.floatToIntBits(v.value(x, y, z))
+                                || (int) w != v.byteValue(x, y, z)) {
+                            assertEquals(w, v.value(x, y, z), 0f, "voxel " + x + "," + y + "," + z);
+                            assertEquals((int) w, v.byteValue(x, y, z), "byte " + x + "," + y + "," + z);
+                        }
+                    }
+                }
+            }
+            assertEquals(sum / values.length, v.stats().normalisedMean(), 1e-9);
+            assertEquals(NormalisationOracle.percentile(values, 10), v.stats().p10(), 0.0);
+        }
+    }
+
+    @Test
     void shouldReuseScratchAcrossImagesOfDifferentSizes() throws IOException {
         NiftiReader reader = new NiftiReader();
         Path big = dir.resolve("big.nii");

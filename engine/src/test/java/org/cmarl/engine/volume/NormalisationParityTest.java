@@ -42,7 +42,8 @@ class NormalisationParityTest {
     void shouldMatchPublishedStatisticsAndVoxelsWhenLoadingSampleScan(int index) throws Exception {
         JsonNode ref = reference().get("images").get(index);
         Path file = shared().resolve("sample-data/brain/images").resolve(ref.get("image_file").asText());
-        try (Volume v = NiftiReader.load(file)) {
+        // odd images on the calling thread only, even ones with helper threads: both paths must be bit-identical
+        try (Volume v = new NiftiReader(index % 2 == 0).read(file)) {
             assertArrayEquals(new int[]{ref.get("shape_xyz").get(0).asInt(), ref.get("shape_xyz").get(1).asInt(),
                     ref.get("shape_xyz").get(2).asInt()}, new int[]{v.nx(), v.ny(), v.nz()});
             for (int a = 0; a < 3; a++) {

@@ -1,0 +1,58 @@
+package org.cmarl.bench;
+
+import java.util.concurrent.TimeUnit;
+
+import org.cmarl.engine.nn.MatmulProbe;
+import org.cmarl.engine.nn.Torch;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One {@code n x n} float32 matrix product through libtorch (2 n^3 FLOP): the machine's attainable GFLOP/s, the
+ * yardstick for the network benchmarks run beside it. Expected on the 2-core AVX2 reference machine: about 60-100
+ * GFLOP/s with 2 threads for n = 2048 (about 0.2-0.3 s per product), half that with 1 thread.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@Warmup(iterations = 2, time = 3)
+@Measurement(iterations = 3, time = 5)
+public class MatmulBenchmark {
+    @Param({"2048"})
+    int n;
+
+    /** libtorch intra-op threads; 0 = all cores. Set once per fork (changing it in-process slows libtorch). */
+    @Param({"0"})
+    int threads;
+
+    private MatmulProbe probe;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Torch.setThreads(threads);
+        probe = new MatmulProbe(n);
+    }
+
+    @Benchmark
+    public float matmul(GflopCounter counter) {
+        counter.gflop += probe.flop() / 1e9;
+        return probe.run();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        probe.close();
+    }
+}

@@ -1,0 +1,34 @@
+package org.cmarl.engine.replay;
+
+import java.util.List;
+
+import org.cmarl.engine.env.FrameType;
+import org.cmarl.engine.env.RoiExtractor;
+import org.cmarl.engine.env.RoiWindow;
+import org.cmarl.engine.volume.Volume;
+
+/**
+ * The replay memory's frames, re-extracted from the images with the environment's own ROI extraction
+ * ({@link RoiExtractor}, SPEC.md section 2) in the uint8 form: byte-for-byte the float frame the agent saw at the
+ * time of the step, truncated to uint8 as the published replay memory stores it (SPEC.md section 5).
+ * Image ids are indices into the list given at construction. Single-threaded (one reusable window).
+ */
+public final class RoiFrameSource implements FrameSource {
+    private final List<Volume> volumes;
+    private final RoiWindow window = new RoiWindow();
+
+    /** @param volumes the images by id; they stay owned by the caller and must outlive this source */
+    public RoiFrameSource(List<Volume> volumes) {
+        if (volumes.isEmpty()) {
+            throw new IllegalArgumentException("no images: a frame source needs at least one volume");
+        }
+        this.volumes = List.copyOf(volumes);
+    }
+
+    @Override
+    public void writeUint8Frame(int imageId, int x, int y, int z, int scale, long dest) {
+        Volume v = volumes.get(imageId);
+        window.set(scale, x, y, z, v.nx(), v.ny(), v.nz());
+        RoiExtractor.extract(v, window, FrameType.UINT8, dest);
+    }
+}

@@ -1,0 +1,229 @@
+package org.cmarl.engine.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.cmarl.engine.eval.EvalImage;
+import org.cmarl.engine.io.AdamState;
+import org.cmarl.engine.io.Checkpoint;
+import org.cmarl.engine.io.PtReader;
+import org.cmarl.engine.io.TrainingCheckpoint;
+import org.cmarl.engine.nn.Architecture;
+import org.cmarl.engine.nn.Device;
+import org.cmarl.engine.nn.TeamReward;
+import org.cmarl.engine.synth.SyntheticDataset;
+import org.cmarl.engine.volume.FileType;
+import org.cmarl.engine.volume.LandmarkReader;
+import org.cmarl.engine.volume.NiftiReader;
+import org.cmarl.engine.volume.Volume;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The files of a training run, from two identical seeded runs of the tiny configuration ({@link TinyRun}):
+ * reproducibility, the TensorBoard event file, and continuing with {@code --resume}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TrainingRunTest {
+    @TempDir
+    static Path dir;
+    private TinyRun tiny;
+    private Path logDir;
+    private Path first;
+    private Path second;
+
+    @BeforeAll
+    void runTwice() throws IOException {
+        tiny = new TinyRun(dir.resolve("data"));
+        logDir = dir.resolve("runs");
+        first = TinyRun.runOk(logDir, tiny.args(logDir));
+        second = TinyRun.runOk(logDir, tiny.args(logDir));
+    }
+
+    @Test
+    void shouldWriteIdenticalLogsAndWeightsWhenRunTwiceWithTheSameSeed() throws IOException {
+        String log = Files.readString(first.resolve("logs.txt"));
+        // not vacuous: both epochs were logged, with a loss (updates happened) and a validation distance
+        assertEquals(2, log.lines().filter(l -> l.startsWith("epoch ")).count(), log);
+        assertTrue(log.contains("loss 0.") || log.contains("loss 1.") || log.contains("loss 2."), log);
+        assertEquals(log, Files.readString(second.resolve("logs.txt")));
+        assertEquals(Files.readString(first.resolve("progress.csv")), Files.readString(second.resolve("progress.csv")));
+        for (String f : List.of(TrainingCheckpoints.LATEST_WEIGHTS, TrainingCheckpoints.BEST_WEIGHTS,
+                TrainingCheckpoints.LATEST_CHECKPOINT)) {
+            assertArrayEquals(Files.readAllBytes(first.resolve(f)), Files.readAllBytes(second.resolve(f)), f);
+        }
+    }
+
+    @Test
+    void shouldFindTheTrainerTagsWhenReadingItsEventFileBack() throws IOException {
+        List<EventFiles.Scalar> scalars = EventFiles.scalars(EventFiles.eventFile(first));
+        Map<String, List<Long>> stepsByTag = new TreeMap<>();
+        for (EventFiles.Scalar s : scalars) {
+            stepsByTag.computeIfAbsent(s.tag(), t -> new ArrayList<>()).add(s.step());
+        }
+        // one value per epoch, at the episode count (2 images per epoch)
+        for (String tag : List.of("train/distance_0", "train/loss", "train/eps", "train/lr", "train/score",
+                "eval/distance_0")) {
+            assertEquals(List.of(2L, 4L), stepsByTag.get(tag), tag + " in " + stepsByTag.keySet());
+        }
+        assertEquals(6, stepsByTag.size(), stepsByTag.keySet().toString());
+        // values match progress.csv (eps after 2 and 4 episodes at delta 0.2; the published lr)
+        List<String[]> rows = TinyRun.progressRows(first);
+        int valColumn = 9;
+        for (int e = 0; e < 2; e++) {
+            long step = 2L * (e + 1);
+            assertEquals((float) (1.0 - 0.2 * step), value(scalars, "train/eps", step));
+            assertEquals(1e-3f, value(scalars, "train/lr", step));
+            assertEquals(Float.parseFloat(rows.get(e)[valColumn]), value(scalars, "eval/distance_0", step), 1e-4f);
+            assertEquals(Float.parseFloat(rows.get(e)[5]), value(scalars, "train/loss", step), 1e-5f);
+        }
+    }
+
+    private static float value(List<EventFiles.Scalar> scalars, String tag, long step) {
+        return scalars.stream().filter(s -> s.tag().equals(tag) && s.step() == step).findFirst()
+                .orElseThrow(() -> new AssertionError(tag + " at step " + step)).value();
+    }
+
+    @Test
+    void shouldContinueNumberingWhenResumedForOneMoreEpoch() throws IOException {
+        Path checkpoint = first.resolve(TrainingCheckpoints.LATEST_CHECKPOINT);
+        // a temporary file left by a writer killed mid-write is never read: only the renamed file is
+        Files.write(first.resolve("." + TrainingCheckpoints.LATEST_CHECKPOINT + ".5eed.tmp"), new byte[]{'P', 'K', 3});
+        Path resumeLogs = dir.resolve("resumed");
+        Path resumed = TinyRun.runOk(resumeLogs, tiny.args(resumeLogs, "--resume", checkpoint.toString(),
+                "--max_episodes", "6"));
+
+        List<String[]> rows = TinyRun.progressRows(resumed);
+        assertEquals(1, rows.size(), "one more epoch");
+        assertEquals("3", rows.get(0)[0], "epoch");
+        assertEquals("6", rows.get(0)[1], "episode");
+        assertEquals("0.100000", rows.get(0)[3], "eps floor after 6 episodes of delta 0.2");
+        assertTrue(Files.readString(resumed.resolve("logs.txt")).contains("resumed from " + checkpoint
+                + " at episode 4, epoch 2"));
+
+        TrainingCheckpoint before = PtReader.read(checkpoint).training();
+        TrainingCheckpoint after = PtReader.read(resumed.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)).training();
+        assertEquals(5, before.episode(), "published 'episode' is the next one, 1-based");
+        assertEquals(7, after.episode());
+        long stepsBefore = before.accSteps();
+        long stepsAfter = after.accSteps();
+        assertTrue(stepsAfter > stepsBefore && stepsAfter <= stepsBefore + 2 * 6,
+                "acc_steps " + stepsBefore + " -> " + stepsAfter);
+        // Adam's step count continues: one update every 3 agent steps (train_freq), counted over the whole run
+        float adamBefore = AdamState.fromPython(before.optimiserState(), checkpoint).params().get(0).step();
+        float adamAfter = AdamState.fromPython(after.optimiserState(), checkpoint).params().get(0).step();
+        assertEquals(stepsBefore / 3, (long) adamBefore);
+        assertEquals(stepsAfter / 3, (long) adamAfter);
+    }
+
+    @Test
+    void shouldRestoreWeightsOptimiserAndCountersWhenResuming() throws IOException {
+        Checkpoint checkpoint = PtReader.read(first.resolve(TrainingCheckpoints.LATEST_CHECKPOINT));
+        TrainingCheckpoint saved = checkpoint.training();
+        List<EvalImage> images = load(tiny.train);
+        TrainConfig config = new TrainConfig(Architecture.NETWORK3D, new int[]{0}, false, TeamReward.NONE, 2, 200, 6,
+                0.9, 1e-3, 0.5, 100, 6, 6, 2, 0.2, 0.1, false, 3, 5, Device.CPU, dir.resolve("restore"));
+        try (TrainingLog log = new TrainingLog(config.runDir(), "test", config, System.out, false);
+             Trainer trainer = new Trainer(config, images, List.of(), log)) {
+            TrainingCheckpoints.resume(checkpoint, trainer);
+            assertEquals(saved.qNetwork(), trainer.online().stateDict());
+            assertEquals(saved.targetNetwork(), trainer.target().stateDict());
+            AdamState want = AdamState.fromPython(saved.optimiserState(), checkpoint.file());
+            AdamState got = trainer.learner().optimiserState(1e-3);
+            assertEquals(want.params().size(), got.params().size());
+            for (int i = 0; i < want.params().size(); i++) {
+                assertEquals(want.params().get(i), got.params().get(i), "Adam state of parameter " + i);
+            }
+            TrainingState s = trainer.state();
+            assertEquals(4, s.episode());
+            assertEquals(2, s.epoch());
+            assertEquals(saved.accSteps(), s.agentSteps());
+            assertEquals(saved.eps(), s.epsilon());
+            assertEquals(1e-3, s.learningRate());
+            String best = Files.readAllLines(first.resolve("progress.csv")).stream().skip(1)
+                    .map(l -> Double.parseDouble(l.split(",", -1)[9])).min(Double::compare).orElseThrow().toString();
+            assertEquals(Double.parseDouble(best), s.bestValidationMm(), 1e-5);
+        } finally {
+            for (EvalImage i : images) {
+                i.volume().close();
+            }
+        }
+    }
+
+    static List<EvalImage> load(SyntheticDataset.Result data) {
+        List<EvalImage> images = new ArrayList<>();
+        for (int i = 0; i < data.images().size(); i++) {
+            Volume v = NiftiReader.load(data.images().get(i));
+            int[] l = LandmarkReader.landmark(data.landmarks().get(i), FileType.BRAIN, 0, v);
+            images.add(new EvalImage(data.images().get(i).getFileName().toString(), v, new int[][]{l}));
+        }
+        return images;
+    }
+
+    // ---- bad input: clear one-line errors, exit code 2, no run folder created
+
+    private void assertRejected(String expectedInMessage, String... args) throws IOException {
+        Path bad = dir.resolve("bad-" + System.nanoTime());
+        String[] full = tiny.args(bad, args);
+        TinyRun.Outcome o = TinyRun.run(full);
+        assertEquals(2, o.exitCode(), () -> "stderr: " + o.err());
+        assertEquals(1, o.err().lines().count(), () -> "one line: " + o.err());
+        assertTrue(o.err().startsWith("rlm: ") && o.err().contains(expectedInMessage),
+                () -> "expected '" + expectedInMessage + "' in: " + o.err());
+        assertEquals(List.of(), TinyRun.runFolders(bad), "no run folder for rejected input");
+    }
+
+    @Test
+    void shouldRejectInitMemoryAboveMemorySizeBeforeAnyWork() throws IOException {
+        assertRejected("--init_memory_size 300 is above --memory_size 200", "--init_memory_size", "300");
+    }
+
+    @Test
+    void shouldRejectBatchLargerThanWarmUpBeforeAnyWork() throws IOException {
+        assertRejected("--batch_size 8 is larger than the 6 transitions", "--batch_size", "8");
+    }
+
+    @Test
+    void shouldRejectValFilesOfTheWrongShape() throws IOException {
+        assertRejected("--val_files needs IMAGE_LIST LANDMARK_LIST", "--val_files", tiny.val.imageList().toString());
+        // two lists of different lengths
+        assertRejected("has 1 files but landmark list", "--val_files", tiny.val.imageList().toString(),
+                tiny.train.landmarkList().toString());
+    }
+
+    @Test
+    void shouldRejectResumeCheckpointOfAnotherArchitectureOrAgentCount() throws IOException {
+        String checkpoint = first.resolve(TrainingCheckpoints.LATEST_CHECKPOINT).toString();
+        assertRejected(checkpoint, "--resume", checkpoint, "--model_name", "CommNet");
+        assertRejected(checkpoint, "--resume", checkpoint, "--landmarks", "0", "1");
+    }
+
+    @Test
+    void shouldRejectHalfWrittenCheckpoint() throws IOException {
+        byte[] whole = Files.readAllBytes(first.resolve(TrainingCheckpoints.LATEST_CHECKPOINT));
+        Path half = dir.resolve("half.pt");
+        Files.write(half, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertRejected(half.toString(), "--resume", half.toString());
+    }
+
+    @Test
+    void shouldRejectLogDirThatIsNotAWritableFolder() throws IOException {
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "not a folder");
+        TinyRun.Outcome o = TinyRun.run(tiny.args(file));
+        assertEquals(2, o.exitCode(), () -> "stderr: " + o.err());
+        assertEquals(1, o.err().lines().count(), () -> "one line: " + o.err());
+        assertTrue(o.err().contains("--log_dir " + file + " is not writable"), o.err());
+    }
+}
