@@ -36,6 +36,10 @@ final class PlotCommand implements Callable<Integer> {
             throw new BadInputException(csv + ": no such file (plot needs a training run folder, made by --task train)");
         }
         Path png = out != null ? out : runDir.resolve("progress.png");
+        Path folder = png.toAbsolutePath().getParent();
+        if (folder == null || !Files.isDirectory(folder) || !Files.isWritable(folder)) {
+            throw new BadInputException("--out " + png + ": folder " + folder + " does not exist or is not writable");
+        }
         ProgressTable table = ProgressPlot.write(runDir, png);
         PrintWriter w = spec.commandLine().getOut();
         w.println("plot of " + table.rows() + " epoch" + (table.rows() == 1 ? "" : "s") + ": " + png);

@@ -42,6 +42,22 @@ public final class LandmarkMontage {
         Headless.ensure();
     }
 
+    /** {@code title + suffix}, the title shortened in the middle with "..." until it fits {@code widthPx}. */
+    static String fit(String title, String suffix, java.awt.FontMetrics fm, int widthPx) {
+        if (fm.stringWidth(title + suffix) <= widthPx) {
+            return title + suffix;
+        }
+        int keep = title.length();
+        while (keep > 2) {
+            keep--;
+            String s = title.substring(0, (keep + 1) / 2) + "..." + title.substring(title.length() - keep / 2);
+            if (fm.stringWidth(s + suffix) <= widthPx) {
+                return s + suffix;
+            }
+        }
+        return suffix.strip();
+    }
+
     /** Left edge of view column {@code view} (0 axial, 1 coronal, 2 sagittal). */
     public int columnLeftPx(Volume image, int view) {
         int left = 0;
@@ -94,8 +110,8 @@ public final class LandmarkMontage {
             g.fillRect(0, 0, width, height);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
             g.setColor(Color.WHITE);
-            g.drawString(String.format(Locale.ROOT, "%s   %d x %d x %d voxels", title, image.nx(), image.ny(),
-                    image.nz()), 6, 20);
+            String dims = String.format(Locale.ROOT, "   %d x %d x %d voxels", image.nx(), image.ny(), image.nz());
+            g.drawString(fit(title, dims, g.getFontMetrics(), width - 12), 6, 20);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
             for (int row = 0; row < ids.size(); row++) {
                 int[] p = voxels.get(row);

@@ -83,6 +83,16 @@ class PlotCommandTest {
     }
 
     @Test
+    void shouldFailWithExitTwoWhenOutFolderDoesNotExist() throws IOException {
+        Files.writeString(dir.resolve("progress.csv"), HEADER + "1,10,2000,0.99,0.001,,40.5,41,40,-3.2,,,\n");
+        Path png = dir.resolve("missing/plot.png");
+        Run r = rlm("plot", dir.toString(), "--out", png.toString());
+        assertEquals(2, r.exit());
+        assertEquals("rlm: --out " + png + ": folder " + dir.resolve("missing") + " does not exist or is not writable"
+                + System.lineSeparator(), r.err());
+    }
+
+    @Test
     void shouldNameLineAndColumnWhenCellIsNotANumber() throws IOException {
         Files.writeString(dir.resolve("progress.csv"), HEADER + "1,10,2000,0.99,0.001,abc,40.5,41,40,-3.2,,,\n");
         Run r = rlm("plot", dir.toString());
