@@ -14,8 +14,9 @@ public final class NetworkQFunction implements BatchQFunction, AutoCloseable {
 
     public NetworkQFunction(QNetwork network, int capacityBatch) {
         this.network = network;
+        // on CUDA: pinned host memory, so the one copy per forward pass is a fast host -> device transfer
         this.input = ObservationBuffer.allocate(capacityBatch, network.config().agents(),
-                ObservationBuffer.ElementType.FLOAT32);
+                ObservationBuffer.ElementType.FLOAT32, network.device());
         this.rowBytes = input.frameOffsetBytes(1, 0, 0);
     }
 

@@ -93,12 +93,15 @@ public final class Trainer implements AutoCloseable {
         this.target = QNetwork.create(netConfig, config.seed(), config.device());
         this.target.copyWeightsFrom(online);
         this.learner = new DqnLearner(online, target, config.learningRate(), config.teamReward());
-        this.actInput = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.FLOAT32);
+        this.actInput = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.FLOAT32,
+                config.device());
         this.env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, agents, config.multiscale(), FrameType.FLOAT32,
                 config.stepsPerEpisode(), false), actInput.block(), 0);
         this.replay = new ReplayMemory(config.memorySize(), agents);
-        this.states = ObservationBuffer.allocate(config.batchSize(), agents, ObservationBuffer.ElementType.UINT8);
-        this.nextStates = ObservationBuffer.allocate(config.batchSize(), agents, ObservationBuffer.ElementType.UINT8);
+        this.states = ObservationBuffer.allocate(config.batchSize(), agents,
+                ObservationBuffer.ElementType.UINT8, config.device());
+        this.nextStates = ObservationBuffer.allocate(config.batchSize(), agents,
+                ObservationBuffer.ElementType.UINT8, config.device());
         List<org.cmarl.engine.volume.Volume> volumes = new ArrayList<>();
         for (EvalImage image : this.images) {
             volumes.add(image.volume());
