@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
  * sees in them, a short training run of one agent, and an evaluation of what it learned.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Generate synthetic data, load it and report what was found, train one agent briefly and "
-                + "evaluate it. Everything goes under --out.")
+        description = "Generate synthetic data, load it and report what was found, train one agent briefly, plot "
+                + "the run and evaluate the result with episode GIFs. Everything goes under --out.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-output", paramLabel = "DIR",
             description = "Folder for the data and runs. Default: ${DEFAULT-VALUE}.")
@@ -83,8 +83,31 @@ final class DemoCommand implements Callable<Integer> {
         if (rc != 0) {
             return rc;
         }
-        o.println("   run folder (logs.txt, progress.csv, TensorBoard events, latest_dqn.pt): " + runs);
+        Path runDir;
+        try (var dirs = java.nio.file.Files.list(runs)) {
+            runDir = dirs.filter(d -> d.getFileName().toString().endsWith("-train-demo")).sorted()
+                    .reduce((a, b) -> b).orElseThrow();
+        }
+        o.println("4. the training curve: " + runDir.resolve("progress.png"));
         o.flush();
-        return 0;
+        rc = Main.run(new String[]{"plot", runDir.toString()}, o, spec.commandLine().getErr());
+        if (rc != 0) {
+            return rc;
+        }
+        o.println("5. the trained agent on the validation phantoms from 4 fixed spawns, with a GIF per episode:");
+        o.flush();
+        rc = Main.run(new String[]{"--task", "eval", "--load", runDir.resolve("latest_dqn.pt").toString(),
+                "--model_name", "Network3d", "--landmarks", "0", "--files", val.imageList().toString(),
+                val.landmarkList().toString(), "--fixed_spawn", "0.3", "0.3", "0.3", "0.7", "0.7", "0.7",
+                "--steps_per_episode", "40", "--saveGif", "--log_dir", runs.toString(), "--log_comment", "-demo",
+                "--seed", Long.toString(seed)}, o, spec.commandLine().getErr());
+        o.println();
+        o.println("Everything is under " + out.toAbsolutePath() + ":");
+        o.println("  synthetic/       the phantoms, landmark files and file lists");
+        o.println("  " + out.relativize(runDir) + "/   logs.txt, progress.csv, progress.png, TensorBoard events, "
+                + "latest_dqn.pt, best_dqn.pt, latest_checkpoint.pt");
+        o.println("  runs/*-eval-demo/ results.csv and gifs/ of the evaluation");
+        o.flush();
+        return rc;
     }
 }
