@@ -29,11 +29,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Sample-time mode (microseconds per step; steps/s = 1e6 / time): on a shared machine the median of single
  * steps is steadier than a mean. Compare with reference/perf.json: the published environment does about 2,330
- * steps/s with 1 agent and 350 steps/s with 5 agents. Measured here (2-core EPYC shared with other jobs, load average 11-14, 26 Nov 2026),
- * median per step: 1 agent uint8 42 us (24,000 steps/s), float32 79 us (12,700 steps/s); 5 agents uint8 430 us
- * (2,300 steps/s), float32 730 us (1,370 steps/s); decimated planes cut these by 1.4-2x (1 agent uint8 25 us,
- * 5 agents uint8 230 us). Steps cost more per agent with more agents: the agents' ROI footprints compete for
- * cache.
+ * steps/s with 1 agent and 350 steps/s with 5 agents. Measured here (2-core EPYC shared with other jobs, load
+ * average 9-14, 26 Nov 2026; two runs, medians per step): direct reads, 1 agent uint8 42-46 us (~22,000-24,000
+ * steps/s), float32 79-155 us; 5 agents uint8 310-430 us, float32 730-750 us. Decimated planes: 1 agent uint8
+ * 16-25 us (up to 64,000 steps/s), float32 49-58 us; 5 agents uint8 160-230 us, float32 330-360 us. Steps cost
+ * more per agent with more agents: the agents' ROI footprints compete for cache.
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.SampleTime)
