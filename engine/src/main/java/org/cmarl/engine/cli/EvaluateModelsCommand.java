@@ -6,8 +6,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -231,19 +229,8 @@ final class EvaluateModelsCommand implements Callable<Integer> {
         return labels;
     }
 
-    private Path createRunDir() throws IOException {
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
-        Path base = logDir.resolve(stamp + "-evaluate-models");
-        Path dir = base;
-        for (int i = 2; Files.exists(dir); i++) {
-            dir = Path.of(base + "-" + i);
-        }
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new BadInputException("--log_dir " + logDir + " is not writable: cannot create " + dir);
-        }
-        return dir;
+    private Path createRunDir() {
+        return RunDirs.create(logDir, "evaluate-models");
     }
 
     /** Header of summary.csv. */

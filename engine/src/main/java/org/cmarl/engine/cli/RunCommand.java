@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -193,22 +191,8 @@ public final class RunCommand {
         return c.isTrainingCheckpoint() ? c.training().qNetwork() : c.stateDict();
     }
 
-    private Path createRunDir() throws IOException {
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
-        Path base = o.logDir.resolve(stamp + "-" + o.task + o.logComment);
-        Path dir = base;
-        for (int i = 2; Files.exists(dir); i++) {
-            dir = Path.of(base + "-" + i);
-        }
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new BadInputException("--log_dir " + o.logDir + " is not writable: cannot create " + dir);
-        }
-        if (!Files.isWritable(dir)) {
-            throw new BadInputException("--log_dir " + o.logDir + " is not writable");
-        }
-        return dir;
+    private Path createRunDir() {
+        return RunDirs.create(o.logDir, o.task + o.logComment);
     }
 
     /** Loads the images and, when {@code landmarkFiles} is not empty, each agent's landmark in each. */
