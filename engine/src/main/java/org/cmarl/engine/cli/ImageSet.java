@@ -36,30 +36,47 @@ final class ImageSet implements AutoCloseable {
      * @param ignoreLandmarks true to load images only even when a landmark list is given (play mode)
      */
     static ImageSet load(List<Path> lists, boolean ignoreLandmarks, PrintStream out) {
-        List<Path> imageFiles;
-        List<Path> landmarkFiles = null;
+        List<Path> imageFiles = new ArrayList<>();
+        List<Path> landmarkFiles = new ArrayList<>();
+        list(lists, ignoreLandmarks, imageFiles, landmarkFiles);
+        return load(imageFiles, landmarkFiles, out);
+    }
+
+    /**
+     * Reads one or two lists (images, landmarks paired by line; every listed file checked to exist) into
+     * {@code imageFiles} and {@code landmarkFiles}; the landmark list is not read when {@code ignoreLandmarks}.
+     */
+    static void list(List<Path> lists, boolean ignoreLandmarks, List<Path> imageFiles, List<Path> landmarkFiles) {
         if (lists.size() == 2 && !ignoreLandmarks) {
-            List<FileList.Pair> pairs = FileList.pairs(lists.get(0), lists.get(1));
-            imageFiles = new ArrayList<>();
-            landmarkFiles = new ArrayList<>();
-            for (FileList.Pair p : pairs) {
+            for (FileList.Pair p : FileList.pairs(lists.get(0), lists.get(1))) {
                 imageFiles.add(p.image());
                 landmarkFiles.add(p.landmarks());
             }
         } else {
-            imageFiles = FileList.read(lists.get(0));
+            imageFiles.addAll(FileList.read(lists.get(0)));
         }
+    }
+
+    /**
+     * Loads already listed images, with a progress bar on {@code out}.
+     *
+     * @param landmarkFiles paired with the images, or empty when there are no landmarks
+     */
+    static ImageSet load(List<Path> imageFiles, List<Path> landmarkFiles, PrintStream out) {
         List<Volume> volumes = new ArrayList<>();
-        try (ProgressBar bar = bar(out, "loading", imageFiles.size(), " images")) {
-            for (Path file : imageFiles) {
-                volumes.add(NiftiReader.load(file));
-                bar.step();
+        if (!imageFiles.isEmpty()) {
+            try (ProgressBar bar = bar(out, "loading", imageFiles.size(), " images")) {
+                for (Path file : imageFiles) {
+                    volumes.add(NiftiReader.load(file));
+                    bar.step();
+                }
+            } catch (RuntimeException e) {
+                volumes.forEach(Volume::close);
+                throw e;
             }
-        } catch (RuntimeException e) {
-            volumes.forEach(Volume::close);
-            throw e;
         }
-        return new ImageSet(imageFiles, landmarkFiles, volumes);
+        return new ImageSet(List.copyOf(imageFiles), landmarkFiles.isEmpty() ? null : List.copyOf(landmarkFiles),
+                volumes);
     }
 
     int size() {

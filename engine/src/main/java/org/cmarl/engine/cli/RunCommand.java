@@ -33,10 +33,6 @@ import org.cmarl.engine.train.TrainingCheckpoints;
 import org.cmarl.engine.train.TrainingLog;
 import org.cmarl.engine.viz.EpisodeGifRecorder;
 import org.cmarl.engine.volume.FileType;
-import org.cmarl.engine.volume.Volume;
-import org.cmarl.engine.volume.NiftiReader;
-import org.cmarl.engine.volume.LandmarkReader;
-import org.cmarl.engine.volume.FileList;
 
 /**
  * {@code --task train|eval|play}: the published DQN.py command line on the engine. Everything the user gave is
@@ -102,19 +98,22 @@ public final class RunCommand {
         FileType fileType = FileType.fromName(o.fileType.name());
         List<Path> imageFiles = new ArrayList<>();
         List<Path> landmarkFiles = new ArrayList<>();
-        listFiles(o.files, mode == Mode.PLAY, imageFiles, landmarkFiles);
+        ImageSet.list(o.files, mode == Mode.PLAY, imageFiles, landmarkFiles);
         List<Path> valImages = new ArrayList<>();
         List<Path> valLandmarks = new ArrayList<>();
         if (!o.valFiles.isEmpty()) {
-            listFiles(o.valFiles, false, valImages, valLandmarks);
+            ImageSet.list(o.valFiles, false, valImages, valLandmarks);
         }
         Path runDir = createRunDir();
 
         // --- load images
-        List<EvalImage> images = loadImages(imageFiles, landmarkFiles, fileType);
-        List<EvalImage> validation = List.of();
+        ImageSet imageSet = ImageSet.load(imageFiles, landmarkFiles, out);
+        ImageSet validationSet = null;
         try {
-            validation = loadImages(valImages, valLandmarks, fileType);
+            List<EvalImage> images = imageSet.images(fileType, imageSet.hasLandmarks() ? o.landmarks : null);
+            validationSet = ImageSet.load(valImages, valLandmarks, out);
+            List<EvalImage> validation = validationSet.size() == 0 ? List.of()
+                    : validationSet.images(fileType, o.landmarks);
             if (o.threads != null) {
                 Torch.setThreads(o.threads);
             }
@@ -123,11 +122,9 @@ public final class RunCommand {
             }
             return evaluate(mode, netConfig, device, seed, runDir, images, spawns, weights);
         } finally {
-            for (EvalImage i : images) {
-                i.volume().close();
-            }
-            for (EvalImage i : validation) {
-                i.volume().close();
+            imageSet.close();
+            if (validationSet != null) {
+                validationSet.close();
             }
         }
     }
@@ -142,18 +139,6 @@ public final class RunCommand {
                     o.multiscale, o.trainFreq, seed, device, null);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
-        }
-    }
-
-    /** Reads one or two lists (images, landmarks paired by line); landmarks are not read in play mode. */
-    private static void listFiles(List<Path> lists, boolean play, List<Path> imageFiles, List<Path> landmarkFiles) {
-        if (lists.size() == 2 && !play) {
-            for (FileList.Pair p : FileList.pairs(lists.get(0), lists.get(1))) {
-                imageFiles.add(p.image());
-                landmarkFiles.add(p.landmarks());
-            }
-        } else {
-            imageFiles.addAll(FileList.read(lists.get(0)));
         }
     }
 
@@ -193,39 +178,6 @@ public final class RunCommand {
 
     private Path createRunDir() {
         return RunDirs.create(o.logDir, o.task + o.logComment);
-    }
-
-    /** Loads the images and, when {@code landmarkFiles} is not empty, each agent's landmark in each. */
-    private List<EvalImage> loadImages(List<Path> imageFiles, List<Path> landmarkFiles, FileType type) {
-        if (imageFiles.isEmpty()) {
-            return List.of();
-        }
-        List<EvalImage> images = new ArrayList<>();
-        try (ProgressBar bar = bar("loading", imageFiles.size(), " images")) {
-            for (int i = 0; i < imageFiles.size(); i++) {
-                Volume v = NiftiReader.load(imageFiles.get(i));
-                int[][] landmarks = null;
-                try {
-                    if (!landmarkFiles.isEmpty()) {
-                        landmarks = new int[o.landmarks.size()][];
-                        for (int a = 0; a < landmarks.length; a++) {
-                            landmarks[a] = LandmarkReader.landmark(landmarkFiles.get(i), type, o.landmarks.get(a), v);
-                        }
-                    }
-                } catch (RuntimeException e) {
-                    v.close();
-                    throw e;
-                }
-                images.add(new EvalImage(imageFiles.get(i).getFileName().toString(), v, landmarks));
-                bar.step();
-            }
-        } catch (RuntimeException e) {
-            for (EvalImage im : images) {
-                im.volume().close();
-            }
-            throw e;
-        }
-        return images;
     }
 
     private ProgressBar bar(String task, long max, String unit) {
