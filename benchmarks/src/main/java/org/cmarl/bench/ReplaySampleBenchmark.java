@@ -72,14 +72,17 @@ public class ReplaySampleBenchmark {
         // Locations only (the memory stores no frames): random walks of 200-step episodes that search coarse to
         // fine like the multiscale environment, 9-voxel steps at scale 3, then 3 at scale 2, then 1 at scale 1.
         int[] dims = {volume.nx(), volume.ny(), volume.nz()};
-        while (memory.size() < CAPACITY) {
+        // 10,500 observations into a ring of 10,000 transitions, as the published measurement filled its memory
+        int written = 0;
+        while (written < CAPACITY + 500) {
             for (int a = 0; a < AGENTS; a++) {
                 x[a] = random.nextInt(dims[0] / 4, dims[0] - dims[0] / 4);
                 y[a] = random.nextInt(dims[1] / 4, dims[1] - dims[1] / 4);
                 z[a] = random.nextInt(dims[2] / 4, dims[2] - dims[2] / 4);
             }
             memory.beginEpisode(0, x, y, z, 3);
-            for (int step = 1; step <= 200 && memory.size() < CAPACITY; step++) {
+            written++;
+            for (int step = 1; step <= 200 && written < CAPACITY + 500; step++, written++) {
                 int scale = step <= 20 ? 3 : step <= 40 ? 2 : 1;
                 int move = scale == 3 ? 9 : scale == 2 ? 3 : 1;
                 for (int a = 0; a < AGENTS; a++) {

@@ -33,8 +33,8 @@ class TrainerLearnsTest {
     static final int LANDMARK = 1;
     static final int EPISODES = 12;
     static final int STEPS = 30;
-    static final int BATCH = 8;
-    static final int TRAIN_FREQ = 4;
+    static final int BATCH = 4;
+    static final int TRAIN_FREQ = 2;
     static final double LR = 1e-3;
     static final double DISCOUNT = 0;
     static final double DELTA = 0.05;
@@ -42,7 +42,7 @@ class TrainerLearnsTest {
     static final int TARGET_UPDATE_FREQ = 8;
     static final String CLI = "rlm synth --out DATA --count 4 --size 48 --seed 1; rlm --task train --files "
             + "DATA/image_files.txt DATA/landmark_files.txt --landmarks 1 --model_name Network3d --multiscale "
-            + "--max_episodes 12 --steps_per_episode 30 --batch_size 8 --train_freq 4 --lr 1e-3 --discount 0 "
+            + "--max_episodes 12 --steps_per_episode 30 --batch_size 4 --train_freq 2 --lr 1e-3 --discount 0 "
             + "--delta 0.05 --init_memory_size 100 --target_update_freq 8 --memory_size 100000 --seed 7";
 
     @Test
