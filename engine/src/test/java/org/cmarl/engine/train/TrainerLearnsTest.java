@@ -25,7 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * large bright blob) of {@value #SIZE}^3 phantoms, multiscale on (evaluation always searches coarse to fine, so
  * training sees the same scales), discount 0 (each action's value is its own reward, the distance it gains: a
  * stationary target a few hundred updates can fit), small batches with frequent updates, a fast epsilon decay.
- * Command-line equivalent (see {@link #CLI}).
+ * Command-line equivalent: {@link #CLI}.
+ *
+ * <p>Measured (2026-11-26, 2-core VM shared with other jobs, libtorch default 2 threads): greedy mean final
+ * distance 27.31 mm before, 11.16 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss
+ * 0.274 in epoch 1, 0.220 in epoch 3; 180 updates; 98% of the time in the updates. 729 s on the loaded machine
+ * (about 3 CPU-minutes with one libtorch thread).
  */
 class TrainerLearnsTest {
     static final int SIZE = 48;
