@@ -1,0 +1,218 @@
+package org.cmarl.bench;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.cmarl.engine.env.EnvConfig;
+import org.cmarl.engine.env.FrameType;
+import org.cmarl.engine.env.LandmarkEnv;
+import org.cmarl.engine.env.Mode;
+import org.cmarl.engine.env.Spawn;
+import org.cmarl.engine.eval.Evaluator;
+import org.cmarl.engine.nn.Architecture;
+import org.cmarl.engine.nn.Device;
+import org.cmarl.engine.nn.DqnLearner;
+import org.cmarl.engine.nn.NetworkConfig;
+import org.cmarl.engine.nn.ObservationBuffer;
+import org.cmarl.engine.nn.QNetwork;
+import org.cmarl.engine.nn.TeamReward;
+import org.cmarl.engine.replay.ReplayMemory;
+import org.cmarl.engine.replay.RoiFrameSource;
+import org.cmarl.engine.volume.Volume;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One cycle of the training loop (train/Trainer.java) with the published example's {@code --train_freq 50}:
+ * 50 environment steps of CommNet with 5 agents on the sample scan (epsilon-greedy acting: a batch-1 float32
+ * forward pass when greedy; the step writing 5 new float ROIs; storing the locations in the replay memory), then one
+ * {@code sample(64)} re-extracting 2 x 64 x 5 x 4 uint8 frames and one DQN update at batch 64 (target forward,
+ * online forward and backward, Adam). Steps/s during training = 50 / (seconds per cycle).
+ *
+ * <p>Published (reference/perf.json, dqn_train_step_seconds_threads2): one update of CommNet 5 agents at batch 64
+ * takes 90.5 s on this 2-core VM, i.e. at most 50 / 90.5 = 0.55 steps/s with train_freq 50 before acting and
+ * stepping are counted. Expected here: the same order (libtorch CPU kernels do the work in both), the update
+ * dominating. The time per phase (act / step+store / sample / update) is printed at the end of each iteration.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(org.openjdk.jmh.annotations.Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+public class TrainCycleBenchmark {
+    static final int AGENTS = 5;
+    static final int TRAIN_FREQ = 50;
+
+    /**
+     * Transitions per update. 64 is the published default, but its CommNet 5-agent update needs more than the
+     * ~20 GB of RAM free on the 24 GB test VM (the first convolution's activations alone are
+     * 64 x 5 x 32 x 41^3 floats = 2.8 GB, kept for the backward pass with their gradients): run it with
+     * {@code -p batch=64} on a larger machine; the update time is close to linear in the batch.
+     */
+    @Param({"8"})
+    int batch;
+
+    /** Probability of a random action (the published schedule goes from 1.0 down to 0.1). */
+    @Param({"0.1"})
+    double epsilon;
+
+    private Volume volume;
+    private int[][] landmarks;
+    private QNetwork online;
+    private QNetwork target;
+    private DqnLearner learner;
+    private ObservationBuffer actInput;
+    private LandmarkEnv env;
+    private ReplayMemory replay;
+    private RoiFrameSource frames;
+    private ObservationBuffer states;
+    private ObservationBuffer nextStates;
+    private SplittableRandom random;
+    private int[] actions;
+    private float[] q;
+    private float[] rewards;
+    private boolean[] terminal;
+    private int[] x;
+    private int[] y;
+    private int[] z;
+    private int[] bActions;
+    private float[] bRewards;
+    private boolean[] bTerminal;
+    private final long[] nanos = new long[4];
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        volume = BenchVolumes.sampleOrSynthetic();
+        landmarks = new int[AGENTS][];
+        for (int a = 0; a < AGENTS; a++) {
+            landmarks[a] = new int[]{volume.nx() / 2, volume.ny() / 2 + 3 * a, volume.nz() / 2};
+        }
+        NetworkConfig config = new NetworkConfig(Architecture.COMMNET, AGENTS, false, false);
+        online = QNetwork.create(config, 1, Device.CPU);
+        target = QNetwork.create(config, 1, Device.CPU);
+        target.copyWeightsFrom(online);
+        learner = new DqnLearner(online, target, DqnLearner.DEFAULT_LEARNING_RATE, TeamReward.NONE);
+        actInput = ObservationBuffer.allocate(1, AGENTS, ObservationBuffer.ElementType.FLOAT32);
+        env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, AGENTS, false, FrameType.FLOAT32, 200, false),
+                actInput.block(), 0);
+        replay = new ReplayMemory(100_000, AGENTS);
+        frames = new RoiFrameSource(List.of(volume));
+        states = ObservationBuffer.allocate(batch, AGENTS, ObservationBuffer.ElementType.UINT8);
+        nextStates = ObservationBuffer.allocate(batch, AGENTS, ObservationBuffer.ElementType.UINT8);
+        random = new SplittableRandom(1);
+        actions = new int[AGENTS];
+        q = new float[AGENTS * NetworkConfig.ACTIONS];
+        rewards = new float[AGENTS];
+        terminal = new boolean[AGENTS];
+        x = new int[AGENTS];
+        y = new int[AGENTS];
+        z = new int[AGENTS];
+        bActions = new int[batch * AGENTS];
+        bRewards = new float[batch * AGENTS];
+        bTerminal = new boolean[batch * AGENTS];
+        reset();
+        while (replay.size() < batch) {
+            step(1.0);
+        }
+    }
+
+    private void reset() {
+        env.reset(volume, landmarks, Spawn.random(), random);
+        read();
+        replay.beginEpisode(0, x, y, z, env.scale());
+    }
+
+    private void read() {
+        for (int a = 0; a < AGENTS; a++) {
+            x[a] = env.location(a, 0);
+            y[a] = env.location(a, 1);
+            z[a] = env.location(a, 2);
+        }
+    }
+
+    /** One epsilon-greedy step, as in Trainer.runEpisode. */
+    private void step(double eps) {
+        if (env.isOver()) {
+            reset();
+        }
+        long t0 = System.nanoTime();
+        if (random.nextDouble() < eps) {
+            for (int a = 0; a < AGENTS; a++) {
+                actions[a] = random.nextInt(NetworkConfig.ACTIONS);
+            }
+            java.util.Arrays.fill(q, 0f);
+        } else {
+            online.forward(actInput, 1, env.oldestSlot(), q);
+            for (int a = 0; a < AGENTS; a++) {
+                actions[a] = Evaluator.argmax(q, a * NetworkConfig.ACTIONS);
+            }
+        }
+        long t1 = System.nanoTime();
+        env.step(actions, q);
+        for (int a = 0; a < AGENTS; a++) {
+            rewards[a] = (float) env.reward(a);
+            terminal[a] = env.terminal(a);
+        }
+        read();
+        replay.recordStep(actions, rewards, terminal, x, y, z, env.scale());
+        long t2 = System.nanoTime();
+        nanos[0] += t1 - t0;
+        nanos[1] += t2 - t1;
+    }
+
+    @Setup(Level.Iteration)
+    public void clearProfile() {
+        java.util.Arrays.fill(nanos, 0);
+    }
+
+    @TearDown(Level.Iteration)
+    public void printProfile() {
+        double total = nanos[0] + nanos[1] + nanos[2] + nanos[3];
+        System.out.printf(Locale.ROOT, "%n  profile of the cycle: act %.2f s (%.0f%%), step+store %.2f s (%.0f%%), "
+                        + "sample %.2f s (%.0f%%), update %.2f s (%.0f%%)%n",
+                nanos[0] / 1e9, 100 * nanos[0] / total, nanos[1] / 1e9, 100 * nanos[1] / total,
+                nanos[2] / 1e9, 100 * nanos[2] / total, nanos[3] / 1e9, 100 * nanos[3] / total);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        nextStates.close();
+        states.close();
+        replay.close();
+        env.close();
+        actInput.close();
+        learner.close();
+        target.close();
+        online.close();
+        volume.close();
+    }
+
+    /** 50 environment steps, then one sample and one update: what train_freq 50 costs per 50 steps. */
+    @Benchmark
+    public float cycle() {
+        for (int i = 0; i < TRAIN_FREQ; i++) {
+            step(epsilon);
+        }
+        long t0 = System.nanoTime();
+        replay.sample(batch, random, frames, states.address(), nextStates.address(), bActions, bRewards, bTerminal);
+        long t1 = System.nanoTime();
+        float loss = learner.update(states, nextStates, batch, bActions, bRewards, bTerminal,
+                DqnLearner.DEFAULT_DISCOUNT);
+        nanos[2] += t1 - t0;
+        nanos[3] += System.nanoTime() - t1;
+        return loss;
+    }
+}
