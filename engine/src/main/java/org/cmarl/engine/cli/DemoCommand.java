@@ -31,7 +31,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Folder for the data and runs. Default: ${DEFAULT-VALUE}.")
     Path out;
 
-    @Option(names = "--episodes", defaultValue = "16", description = "Training episodes (0: no training). "
+    @Option(names = "--episodes", defaultValue = "12", description = "Training episodes (0: no training). "
             + "Default: ${DEFAULT-VALUE}.")
     int episodes;
 
@@ -45,9 +45,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         Path data = out.resolve("synthetic");
-        o.println("1. synthetic data: 6 training + 2 validation phantoms of 64^3 voxels, 4 landmarks each");
-        SyntheticDataset.Result train = SyntheticDataset.generate(data.resolve("train"), 6, seed, 64);
-        SyntheticDataset.Result val = SyntheticDataset.generate(data.resolve("val"), 2, seed + 1000, 64);
+        o.println("1. synthetic data: 4 training + 2 validation phantoms of 48^3 voxels, 4 landmarks each");
+        SyntheticDataset.Result train = SyntheticDataset.generate(data.resolve("train"), 4, seed, 48);
+        SyntheticDataset.Result val = SyntheticDataset.generate(data.resolve("val"), 2, seed + 1000, 48);
         o.println("   " + train.imageList() + "\n   " + val.imageList());
 
         o.println("2. what the engine loads (normalised to 0..255 between the 10th and 99th percentiles):");
@@ -69,16 +69,17 @@ final class DemoCommand implements Callable<Integer> {
         if (episodes <= 0) {
             return 0;
         }
-        o.println("3. training one Network3d agent on landmark 0 for " + episodes + " episodes (CPU: about "
-                + "a minute), then evaluating it from 8 fixed spawns on the validation phantoms");
+        o.println("3. training one Network3d agent on landmark 1 (the large bright blob) for " + episodes
+                + " episodes, with the settings of the learning test (CPU: a few minutes)");
         o.flush();
         Path runs = out.resolve("runs");
         int rc = Main.run(new String[]{"--task", "train", "--files", train.imageList().toString(),
                 train.landmarkList().toString(), "--val_files", val.imageList().toString(),
-                val.landmarkList().toString(), "--landmarks", "0", "--model_name", "Network3d",
-                "--max_episodes", Integer.toString(episodes), "--steps_per_episode", "40", "--memory_size", "5000",
-                "--init_memory_size", "200", "--batch_size", "8", "--train_freq", "8", "--delta", "0.05",
-                "--target_update_freq", "12", "--log_dir", runs.toString(), "--log_comment", "-demo",
+                val.landmarkList().toString(), "--landmarks", "1", "--model_name", "Network3d", "--multiscale",
+                "--max_episodes", Integer.toString(episodes), "--steps_per_episode", "30", "--memory_size", "100000",
+                "--init_memory_size", "100", "--batch_size", "4", "--train_freq", "2", "--lr", "1e-3",
+                "--discount", "0", "--delta", "0.05", "--target_update_freq", "8",
+                "--log_dir", runs.toString(), "--log_comment", "-demo",
                 "--seed", Long.toString(seed)}, o, spec.commandLine().getErr());
         if (rc != 0) {
             return rc;
@@ -97,9 +98,9 @@ final class DemoCommand implements Callable<Integer> {
         o.println("5. the trained agent on the validation phantoms from 4 fixed spawns, with a GIF per episode:");
         o.flush();
         rc = Main.run(new String[]{"--task", "eval", "--load", runDir.resolve("latest_dqn.pt").toString(),
-                "--model_name", "Network3d", "--landmarks", "0", "--files", val.imageList().toString(),
-                val.landmarkList().toString(), "--fixed_spawn", "0.3", "0.3", "0.3", "0.7", "0.7", "0.7",
-                "--steps_per_episode", "40", "--saveGif", "--log_dir", runs.toString(), "--log_comment", "-demo",
+                "--model_name", "Network3d", "--landmarks", "1", "--files", val.imageList().toString(),
+                val.landmarkList().toString(), "--fixed_spawn", "0.25", "0.25", "0.25", "0.75", "0.75", "0.75",
+                "--steps_per_episode", "30", "--saveGif", "--log_dir", runs.toString(), "--log_comment", "-demo",
                 "--seed", Long.toString(seed)}, o, spec.commandLine().getErr());
         o.println();
         o.println("Everything is under " + out.toAbsolutePath() + ":");
