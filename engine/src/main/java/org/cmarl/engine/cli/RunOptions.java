@@ -146,6 +146,10 @@ public final class RunOptions {
     @Option(names = "--batch_episodes", description = "Evaluation episodes advanced together in one batched forward pass (default: 4 on CPU, 32 on CUDA).")
     public Integer batchEpisodes;
 
+    @Option(names = "--micro_batch", paramLabel = "N",
+            description = "Training: observations per forward/backward chunk of one update; the gradients are those of the whole --batch_size, smaller chunks keep fewer activations in memory (default 0 = automatic: 32 / agents).")
+    public int microBatch;
+
     /** Accepts the published float spellings of counts ("1e5") when they are whole numbers. */
     public static final class IntegralNumber implements ITypeConverter<Integer> {
         @Override

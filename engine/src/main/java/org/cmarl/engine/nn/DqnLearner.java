@@ -34,10 +34,36 @@ public final class DqnLearner implements AutoCloseable {
     private final QNetwork target;
     private final TeamReward teamReward;
     private final int agents;
+    /**
+     * Default activation budget of one backward chunk, in observation-agents (observations x agents): CommNet with
+     * 5 agents then runs 6 observations a chunk, Network3d 32. See {@link #lossAndGradients(Tensor, Tensor, int,
+     * int[], float[], boolean[], double)} and benchmarks/README.md for the time against chunk size.
+     */
+    public static final int DEFAULT_CHUNK_OBSERVATION_AGENTS = 32;
+
     private final AdamOptimizer adam;
+    private final int microBatch;
     private boolean closed;
 
+    /** With the default micro-batch: {@link #defaultMicroBatch(int)} observations per backward chunk. */
     public DqnLearner(QNetwork online, QNetwork target, double learningRate, TeamReward teamReward) {
+        this(online, target, learningRate, teamReward, defaultMicroBatch(online.config().agents()));
+    }
+
+    /** Observations per backward chunk by default: {@link #DEFAULT_CHUNK_OBSERVATION_AGENTS} / agents, at least 1. */
+    public static int defaultMicroBatch(int agents) {
+        return Math.max(1, DEFAULT_CHUNK_OBSERVATION_AGENTS / Math.max(1, agents));
+    }
+
+    /**
+     * @param microBatch most observations per forward/backward chunk (the gradients are those of the whole batch
+     *                   either way; smaller chunks keep fewer activations alive), at least 1
+     */
+    public DqnLearner(QNetwork online, QNetwork target, double learningRate, TeamReward teamReward, int microBatch) {
+        if (microBatch < 1) {
+            throw new IllegalArgumentException("microBatch=" + microBatch + ", required >= 1");
+        }
+        this.microBatch = microBatch;
         if (!online.config().equals(target.config())) {
             throw new IllegalArgumentException("online " + online.describe() + " and target " + target.describe()
                     + " differ");
@@ -75,7 +101,35 @@ public final class DqnLearner implements AutoCloseable {
     public float lossAndGradients(ObservationBuffer states, ObservationBuffer nextStates, int batch, int[] actions,
             float[] rewards, boolean[] terminal, double discount) {
         checkOpen();
+        if (states.agents() != agents || nextStates.agents() != agents) {
+            throw new IllegalArgumentException("observations hold " + states.agents() + "/" + nextStates.agents()
+                    + " agents, networks have " + agents);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            return lossAndGradients(states.tensor(batch), nextStates.tensor(batch), batch, actions, rewards, terminal,
+                    discount);
+        }
+    }
+
+    /**
+     * The batch is processed in micro-batches of at most {@link #microBatch()} observations: each chunk runs the
+     * target forward, the online forward and its own backward, so the activations autograd keeps are those of one
+     * chunk, not of the whole batch (CommNet with 5 agents keeps about 173 MB per observation: batch 64 would need
+     * 11 GB and more at the backward peak). Chunk {@code c} of {@code n_c} of the {@code n} (observation, agent)
+     * pairs contributes {@code SmoothL1_mean(chunk) * n_c / n}, so the gradients summed over chunks are those of the
+     * published mean over the whole batch (up to float summation order); nothing in the loss couples two
+     * observations (team rewards mix agents of one observation only).
+     *
+     * @param s     uint8 or float states {@code (>= batch, agents, 4, 45, 45, 45)}, in the caller's PointerScope
+     * @param sNext next states, same layout
+     */
+    float lossAndGradients(Tensor s, Tensor sNext, int batch, int[] actions, float[] rewards, boolean[] terminal,
+            double discount) {
+        checkOpen();
         int n = batch * agents;
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch=" + batch + ", required >= 1");
+        }
         if (actions.length < n || rewards.length < n || terminal.length < n) {
             throw new IllegalArgumentException("batch " + batch + " x " + agents + " agents needs " + n
                     + " actions/rewards/terminal flags, got " + actions.length + "/" + rewards.length + "/"
@@ -86,30 +140,38 @@ public final class DqnLearner implements AutoCloseable {
                 throw new IllegalArgumentException("action[" + i + "]=" + actions[i] + ", expected 0..5");
             }
         }
-        if (states.agents() != agents || nextStates.agents() != agents) {
-            throw new IllegalArgumentException("observations hold " + states.agents() + "/" + nextStates.agents()
-                    + " agents, networks have " + agents);
+        float value = 0f;
+        for (int first = 0; first < batch; first += microBatch) {
+            int size = Math.min(microBatch, batch - first);
+            try (PointerScope chunkScope = new PointerScope()) {
+                Tensor sChunk = size == batch ? s.narrow(0, 0, batch) : s.narrow(0, first, size);
+                Tensor nextChunk = size == batch ? sNext.narrow(0, 0, batch) : sNext.narrow(0, first, size);
+                Tensor loss = chunkLoss(sChunk, nextChunk, first, size, actions, rewards, terminal, discount);
+                if (size != batch) {
+                    loss = loss.mul(new Scalar((double) size / batch));
+                }
+                value += loss.item_float();
+                loss.backward();
+            }
         }
-        try (PointerScope scope = new PointerScope()) {
-            Tensor loss = loss(states.tensor(batch), nextStates.tensor(batch), batch, actions, rewards, terminal,
-                    discount);
-            float value = loss.item_float();
-            loss.backward();
-            return value;
-        }
+        return value;
     }
 
-    private Tensor loss(Tensor s, Tensor sNext, int batch, int[] actions, float[] rewards, boolean[] terminal,
-            double discount) {
+    /** The published loss of observations {@code first .. first + batch - 1} (mean over those only). */
+    private Tensor chunkLoss(Tensor s, Tensor sNext, int first, int batch, int[] actions, float[] rewards,
+            boolean[] terminal, double discount) {
         int n = batch * agents;
+        int offset = first * agents;
         long[] shape = {batch, agents};
         float[] notOver = new float[n];
+        float[] chunkRewards = new float[n];
         long[] actionIndex = new long[n];
         for (int i = 0; i < n; i++) {
-            notOver[i] = terminal[i] ? 0f : 1f;
-            actionIndex[i] = actions[i];
+            notOver[i] = terminal[offset + i] ? 0f : 1f;
+            chunkRewards[i] = rewards[offset + i];
+            actionIndex[i] = actions[offset + i];
         }
-        Tensor r = hostFloats(rewards, n, shape).to(online.device() == Device.CUDA ? cuda() : cpu(),
+        Tensor r = hostFloats(chunkRewards, n, shape).to(online.device() == Device.CUDA ? cuda() : cpu(),
                 torch.ScalarType.Float);
         r = r.clamp(new ScalarOptional(new Scalar(-1.0)), new ScalarOptional(new Scalar(1.0)));
         if (teamReward == TeamReward.MEAN) {
@@ -156,6 +218,9 @@ public final class DqnLearner implements AutoCloseable {
     }
 
     public double learningRate() { return adam.learningRate(); }
+
+    /** Most observations per forward/backward chunk of an update. */
+    public int microBatch() { return microBatch; }
 
     /** For the step scheduler ({@code lr *= gamma} every {@code step_size} epochs). */
     public void setLearningRate(double learningRate) { adam.setLearningRate(learningRate); }

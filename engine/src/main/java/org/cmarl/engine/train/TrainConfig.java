@@ -30,13 +30,16 @@ import org.cmarl.engine.nn.TeamReward;
  * @param trainFreq          agent steps between updates ({@code --train_freq}, 1)
  * @param seed               seed of every random choice ({@code --seed})
  * @param device             where the networks run ({@code --device})
+ * @param microBatch         observations per forward/backward chunk of an update ({@code --micro_batch}, engine
+ *                           extension; 0 = {@link org.cmarl.engine.nn.DqnLearner#defaultMicroBatch}): the
+ *                           gradients are those of the whole batch, smaller chunks keep fewer activations in memory
  * @param runDir             the run folder (logs, checkpoints)
  */
 public record TrainConfig(Architecture architecture, int[] landmarks, boolean commAttention, TeamReward teamReward,
                           int batchSize, int memorySize, int initMemorySize, double discount, double learningRate,
                           double schedulerGamma, int schedulerStepSize, int maxEpisodes, int stepsPerEpisode,
                           int targetUpdateFreq, double epsilonDelta, double minEpsilon, boolean multiscale,
-                          int trainFreq, long seed, Device device, Path runDir) {
+                          int trainFreq, long seed, Device device, int microBatch, Path runDir) {
 
     public static final double MIN_EPSILON = 0.1;
 
@@ -52,6 +55,9 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
         positive("--target_update_freq", targetUpdateFreq);
         positive("--train_freq", trainFreq);
         positive("--scheduler_step_size", schedulerStepSize);
+        if (microBatch < 0) {
+            throw new IllegalArgumentException("--micro_batch " + microBatch + " must be 0 (automatic) or positive");
+        }
         if (initMemorySize > memorySize) {
             throw new IllegalArgumentException("--init_memory_size " + initMemorySize + " is above --memory_size "
                     + memorySize + ": the warm-up could never finish");
@@ -79,6 +85,11 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
 
     public int agents() { return landmarks.length; }
 
+    /** {@link #microBatch()} with 0 resolved to the learner's default for this many agents. */
+    public int effectiveMicroBatch() {
+        return microBatch > 0 ? microBatch : org.cmarl.engine.nn.DqnLearner.defaultMicroBatch(agents());
+    }
+
     @Override
     public int[] landmarks() { return landmarks.clone(); }
 
@@ -86,7 +97,7 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
     public TrainConfig withRunDir(Path dir) {
         return new TrainConfig(architecture, landmarks, commAttention, teamReward, batchSize, memorySize,
                 initMemorySize, discount, learningRate, schedulerGamma, schedulerStepSize, maxEpisodes,
-                stepsPerEpisode, targetUpdateFreq, epsilonDelta, minEpsilon, multiscale, trainFreq, seed, device, dir);
+                stepsPerEpisode, targetUpdateFreq, epsilonDelta, minEpsilon, multiscale, trainFreq, seed, device, microBatch, dir);
     }
 
     /**
@@ -114,6 +125,7 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
                 "multiscale=" + multiscale,
                 "train_freq=" + trainFreq,
                 "seed=" + seed,
-                "device=" + device);
+                "device=" + device,
+                "micro_batch=" + effectiveMicroBatch());
     }
 }

@@ -92,7 +92,8 @@ public final class Trainer implements AutoCloseable {
         this.online = QNetwork.create(netConfig, config.seed(), config.device());
         this.target = QNetwork.create(netConfig, config.seed(), config.device());
         this.target.copyWeightsFrom(online);
-        this.learner = new DqnLearner(online, target, config.learningRate(), config.teamReward());
+        this.learner = new DqnLearner(online, target, config.learningRate(), config.teamReward(),
+                config.effectiveMicroBatch());
         this.actInput = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.FLOAT32,
                 config.device());
         this.env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, agents, config.multiscale(), FrameType.FLOAT32,

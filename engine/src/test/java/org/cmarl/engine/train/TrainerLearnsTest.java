@@ -56,7 +56,7 @@ class TrainerLearnsTest {
         List<EvalImage> images = load(data);
         TrainConfig config = new TrainConfig(Architecture.NETWORK3D, new int[]{LANDMARK}, false, TeamReward.NONE,
                 BATCH, 100_000, INIT_MEMORY, DISCOUNT, LR, 0.5, 100, EPISODES, STEPS, TARGET_UPDATE_FREQ, DELTA,
-                TrainConfig.MIN_EPSILON, true, TRAIN_FREQ, 7, Device.CPU, dir.resolve("run"));
+                TrainConfig.MIN_EPSILON, true, TRAIN_FREQ, 7, Device.CPU, 0, dir.resolve("run"));
         List<Spawn> spawns = List.of(Spawn.fixed(0.25, 0.25, 0.25), Spawn.fixed(0.75, 0.75, 0.75));
         double before;
         double after;

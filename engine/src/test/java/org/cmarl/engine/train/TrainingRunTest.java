@@ -133,7 +133,7 @@ class TrainingRunTest {
         TrainingCheckpoint saved = checkpoint.training();
         List<EvalImage> images = load(tiny.train);
         TrainConfig config = new TrainConfig(Architecture.NETWORK3D, new int[]{0}, false, TeamReward.NONE, 2, 200, 6,
-                0.9, 1e-3, 0.5, 100, 6, 6, 2, 0.2, 0.1, false, 3, 5, Device.CPU, dir.resolve("restore"));
+                0.9, 1e-3, 0.5, 100, 6, 6, 2, 0.2, 0.1, false, 3, 5, Device.CPU, 0, dir.resolve("restore"));
         try (TrainingLog log = new TrainingLog(config.runDir(), "test", config, System.out, false);
              Trainer trainer = new Trainer(config, images, List.of(), log)) {
             TrainingCheckpoints.resume(checkpoint, trainer);
