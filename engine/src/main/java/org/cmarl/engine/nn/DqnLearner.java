@@ -112,6 +112,36 @@ public final class DqnLearner implements AutoCloseable {
     }
 
     /**
+     * One published training step on transitions written as 5-frame windows (the trainer's path): the states are
+     * window frames 0..3 and the next states frames 1..4 of the same bytes ({@link TransitionBatchBuffer}).
+     * Same loss and gradients as {@link #update(ObservationBuffer, ObservationBuffer, int, int[], float[], boolean[],
+     * double)} on the same frames.
+     *
+     * @return the loss before the step
+     */
+    public float update(TransitionBatchBuffer transitions, int batch, int[] actions, float[] rewards,
+            boolean[] terminal, double discount) {
+        adam.zeroGrad();
+        float loss = lossAndGradients(transitions, batch, actions, rewards, terminal, discount);
+        adam.step();
+        return loss;
+    }
+
+    /** The loss and its backward pass on 5-frame windows; no optimiser step. */
+    public float lossAndGradients(TransitionBatchBuffer transitions, int batch, int[] actions, float[] rewards,
+            boolean[] terminal, double discount) {
+        checkOpen();
+        if (transitions.agents() != agents) {
+            throw new IllegalArgumentException("transitions hold " + transitions.agents() + " agents, networks have "
+                    + agents);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            return lossAndGradients(transitions.stateTensor(batch), transitions.nextStateTensor(batch), batch,
+                    actions, rewards, terminal, discount);
+        }
+    }
+
+    /**
      * The batch is processed in micro-batches of at most {@link #microBatch()} observations: each chunk runs the
      * target forward, the online forward and its own backward, so the activations autograd keeps are those of one
      * chunk, not of the whole batch (CommNet with 5 agents keeps about 173 MB per observation: batch 64 would need
