@@ -6,7 +6,7 @@ import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
-import org.cmarl.engine.nn.ObservationBuffer;
+import org.cmarl.engine.nn.TransitionBatchBuffer;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One DQN update ({@link DqnLearner#update}: zero gradients, target forward on s', online forward and backward on
- * s, one Adam step) on a uint8 mini-batch already in the off-heap buffers: the published {@code train_q_network}.
+ * s, one Adam step) on a uint8 mini-batch already in the off-heap 5-frame windows the trainer samples into
+ * ({@link TransitionBatchBuffer}: s and s' are overlapping views of one buffer): the published
+ * {@code train_q_network}.
  * Single-shot: each measurement is one update, in seconds. FLOP per update: {@code Flops.update} (about 4 forwards:
  * 1,080 GFLOP for Network3d at batch 64, 5,400 GFLOP for CommNet 5 agents), so GFLOP/s = that / score.
  *
@@ -55,8 +57,7 @@ public class DqnUpdateBenchmark {
     private QNetwork online;
     private QNetwork target;
     private DqnLearner learner;
-    private ObservationBuffer states;
-    private ObservationBuffer nextStates;
+    private TransitionBatchBuffer transitions;
     private int[] actions;
     private float[] rewards;
     private boolean[] terminal;
@@ -69,12 +70,11 @@ public class DqnUpdateBenchmark {
         online = QNetwork.create(config, 1, Device.CPU);
         target = QNetwork.create(config, 2, Device.CPU);
         learner = new DqnLearner(online, target, DqnLearner.DEFAULT_LEARNING_RATE, TeamReward.NONE);
-        states = ObservationBuffer.allocate(batch, config.agents(), ObservationBuffer.ElementType.UINT8);
-        nextStates = ObservationBuffer.allocate(batch, config.agents(), ObservationBuffer.ElementType.UINT8);
-        int bytes = batch * config.agents() * 4 * 45 * 45 * 45;
+        // the trainer's input: one 5-frame window per transition and agent (state frames 0..3, next state 1..4)
+        transitions = TransitionBatchBuffer.allocate(batch, config.agents());
+        int bytes = (int) transitions.capacityBytes();
         for (int i = 0; i < bytes; i++) {
-            states.buffer().putByte(i, (byte) (i * 37));
-            nextStates.buffer().putByte(i, (byte) (i * 53));
+            transitions.block().buffer().putByte(i, (byte) (i * 37));
         }
         int n = batch * config.agents();
         actions = new int[n];
@@ -89,14 +89,13 @@ public class DqnUpdateBenchmark {
 
     @Benchmark
     public float update() {
-        return learner.update(states, nextStates, batch, actions, rewards, terminal, DqnLearner.DEFAULT_DISCOUNT);
+        return learner.update(transitions, batch, actions, rewards, terminal, DqnLearner.DEFAULT_DISCOUNT);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         learner.close();
-        states.close();
-        nextStates.close();
+        transitions.close();
         target.close();
         online.close();
     }

@@ -23,15 +23,16 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@code ReplayMemory.sample(64)} with 5 agents: 64 transitions drawn from 10,000 stored (random walks on the sample
- * scan searching coarse to fine, so states mix scales 1, 2 and 3 and episode starts), each state and next
- * state re-extracted from the image as uint8 {@code (64, 5, 4, 45, 45, 45)}: 2 x 116.6 MB = 233.3 MB written per
- * sample. Beside it, {@link #bulkCopy} copies the same 233.3 MB from one native block to another (the memory
- * bandwidth bound the published memory, which copies stored frames, approaches).
+ * {@code ReplayMemory.sample(64)} with 5 agents, as the trainer calls it: 64 transitions drawn from 10,000 stored
+ * (random walks on the sample scan searching coarse to fine, so states mix scales 1, 2 and 3 and episode starts),
+ * each written as one uint8 5-frame window per agent {@code (64, 5, 5, 45, 45, 45)}, frames t-3..t+1 re-extracted
+ * from the image: 145.8 MB written per sample (the network reads the state as frames 0..3 and the next state as
+ * frames 1..4 of the same bytes). Beside it, {@link #bulkCopy} copies the same 145.8 MB from one native block to
+ * another (the memory-bandwidth bound the published memory, which copies stored frames, approaches).
  *
- * <p>Published (reference/perf.json, replay_sample_batch64): 47 ms median, states only (116.6 MB) copied from a
- * 4.5 GB frame store. Expected here: tens of ms for the bulk copy (5-10 GB/s), the re-extraction within a small
- * factor of it (a 45-byte row gather per ROI row instead of a contiguous copy).
+ * <p>Published (reference/perf.json, replay_sample_batch64): 47 ms median, stored uint8 frames copied out of a
+ * 4.5 GB frame store. Expected here: about 25-30 ms for the bulk copy (5-6 GB/s), the re-extraction within a small
+ * factor of it (45-byte row copies and gathers, 2,025 rows a frame, 1,600 frames a sample).
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
@@ -49,8 +50,7 @@ public class ReplaySampleBenchmark {
     private Volume volume;
     private ReplayMemory memory;
     private RoiFrameSource frames;
-    private NativeBlock states;
-    private NativeBlock nextStates;
+    private NativeBlock windows;
     private NativeBlock copySource;
     private SplittableRandom random;
     private int[] actions;
@@ -99,11 +99,10 @@ public class ReplaySampleBenchmark {
                 memory.recordStep(act, rew, term, x, y, z, scale);
             }
         }
-        long bytes = (long) batch * AGENTS * ReplayMemory.FRAMES * ReplayMemory.FRAME_BYTES;
-        states = NativeBlock.allocate(bytes, 64);
-        nextStates = NativeBlock.allocate(bytes, 64);
-        copySource = NativeBlock.allocate(2 * bytes, 64);
-        UnsafeApi.setMemory(copySource.address(), 2 * bytes, (byte) 7);
+        long bytes = ReplayMemory.windowBytes(batch, AGENTS);
+        windows = NativeBlock.allocate(bytes, 64);
+        copySource = NativeBlock.allocate(bytes, 64);
+        UnsafeApi.setMemory(copySource.address(), bytes, (byte) 7);
         actions = new int[batch * AGENTS];
         rewards = new float[batch * AGENTS];
         terminal = new boolean[batch * AGENTS];
@@ -112,25 +111,22 @@ public class ReplaySampleBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         copySource.close();
-        nextStates.close();
-        states.close();
+        windows.close();
         memory.close();
         volume.close();
     }
 
-    /** Draws 64 transitions and writes their states and next states (233.3 MB). */
+    /** Draws 64 transitions and writes their 5-frame windows (145.8 MB): the trainer's sampling. */
     @Benchmark
     public int sample() {
-        memory.sample(batch, random, frames, states.address(), nextStates.address(), actions, rewards, terminal);
+        memory.sample(batch, random, frames, windows.address(), actions, rewards, terminal);
         return actions[0];
     }
 
     /** The same bytes as {@link #sample}, one contiguous native copy: the memory-bandwidth bound. */
     @Benchmark
     public long bulkCopy() {
-        long bytes = states.capacityBytes();
-        UnsafeApi.copyMemory(copySource.address(), states.address(), bytes);
-        UnsafeApi.copyMemory(copySource.address() + bytes, nextStates.address(), bytes);
-        return UnsafeApi.getByte(states.address());
+        UnsafeApi.copyMemory(copySource.address(), windows.address(), windows.capacityBytes());
+        return UnsafeApi.getByte(windows.address());
     }
 }

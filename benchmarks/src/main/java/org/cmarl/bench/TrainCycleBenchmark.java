@@ -16,6 +16,7 @@ import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
+import org.cmarl.engine.nn.TransitionBatchBuffer;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.replay.ReplayMemory;
@@ -78,8 +79,7 @@ public class TrainCycleBenchmark {
     private LandmarkEnv env;
     private ReplayMemory replay;
     private RoiFrameSource frames;
-    private ObservationBuffer states;
-    private ObservationBuffer nextStates;
+    private TransitionBatchBuffer transitions;
     private SplittableRandom random;
     private int[] actions;
     private float[] q;
@@ -110,8 +110,7 @@ public class TrainCycleBenchmark {
                 actInput.block(), 0);
         replay = new ReplayMemory(100_000, AGENTS);
         frames = new RoiFrameSource(List.of(volume));
-        states = ObservationBuffer.allocate(batch, AGENTS, ObservationBuffer.ElementType.UINT8);
-        nextStates = ObservationBuffer.allocate(batch, AGENTS, ObservationBuffer.ElementType.UINT8);
+        transitions = TransitionBatchBuffer.allocate(batch, AGENTS);
         random = new SplittableRandom(1);
         actions = new int[AGENTS];
         q = new float[AGENTS * NetworkConfig.ACTIONS];
@@ -189,8 +188,7 @@ public class TrainCycleBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        nextStates.close();
-        states.close();
+        transitions.close();
         replay.close();
         env.close();
         actInput.close();
@@ -207,9 +205,9 @@ public class TrainCycleBenchmark {
             step(epsilon);
         }
         long t0 = System.nanoTime();
-        replay.sample(batch, random, frames, states.address(), nextStates.address(), bActions, bRewards, bTerminal);
+        replay.sample(batch, random, frames, transitions.address(), bActions, bRewards, bTerminal);
         long t1 = System.nanoTime();
-        float loss = learner.update(states, nextStates, batch, bActions, bRewards, bTerminal,
+        float loss = learner.update(transitions, batch, bActions, bRewards, bTerminal,
                 DqnLearner.DEFAULT_DISCOUNT);
         nanos[2] += t1 - t0;
         nanos[3] += System.nanoTime() - t1;

@@ -11,7 +11,8 @@ import org.cmarl.engine.memory.NativeBlock;
 /**
  * The replay memory: an off-heap ring of fixed-size records ({@link TransitionRecordDescriptor}), one per observation,
  * from which mini-batches of transitions {@code (s, a, r, s', done)} are sampled and their frames re-extracted
- * straight into the network's uint8 input buffers.
+ * straight into the network's uint8 input: one 5-frame window per transition and agent, of which the state and the
+ * next state are two overlapping 4-frame views (see {@link #sample}).
  *
  * <p>Writing follows an episode: {@link #beginEpisode} stores the observation at reset, each
  * {@link #recordStep} stores the transition taken from the newest observation and the observation it led to.
@@ -26,6 +27,8 @@ public final class ReplayMemory implements AutoCloseable {
     public static final int FRAMES = 4;
     public static final int ROI_VOXELS = 45;
     public static final int FRAME_BYTES = ROI_VOXELS * ROI_VOXELS * ROI_VOXELS;
+    /** Frames of one sampled window: the state's 4 and the next state's newest. */
+    public static final int WINDOW_FRAMES = FRAMES + 1;
 
     private final int capacityTransitions;
     private final int capacityRecords;
@@ -40,6 +43,8 @@ public final class ReplayMemory implements AutoCloseable {
     private int storedTransitions;
     private int episodeId = -1;
     private int currentStep = -1;
+    /** Scratch of {@link #writeWindow}: record byte offset of each window frame, -1 before the episode start. */
+    private final int[] windowSourceBase = new int[WINDOW_FRAMES];
 
     /**
      * @param capacityTransitions transitions kept, at least 1; the ring holds this many records plus 4 (the next
@@ -159,14 +164,17 @@ public final class ReplayMemory implements AutoCloseable {
 
     /**
      * Samples {@code batchSize} transitions uniformly (with replacement, as the published memory does) and writes,
-     * for each, the state and the next state as uint8 {@code (batch, agents, 4, 45, 45, 45)} (frames oldest first)
-     * at {@code statesAddress} / {@code nextStatesAddress}, and the actions, rewards and terminal flags as
-     * {@code [batch * agents]} arrays (row b, agent a at {@code b * agents + a}).
+     * for each transition and agent, ONE window of 5 uint8 frames at {@code windowsAddress}, laid out
+     * {@code (batch, agents, 5, 45, 45, 45)} C order: window frames 0..3 are the state (frames of steps t-3..t, oldest
+     * first) and frames 1..4 the next state (steps t-2..t+1), so each frame the two share is extracted once. Frames
+     * before the episode's start are zeros. Actions, rewards and terminal flags go to {@code [batch * agents]} arrays
+     * (row b, agent a at {@code b * agents + a}). The learner reads the windows through
+     * {@code nn.TransitionBatchBuffer}: {@link #windowBytes(int, int)} bytes from {@code windowsAddress}.
      *
      * @throws IllegalArgumentException when fewer than {@code batchSize} transitions are stored
      */
-    public void sample(int batchSize, SplittableRandom random, FrameSource frames, long statesAddress,
-                       long nextStatesAddress, int[] actions, float[] rewards, boolean[] terminal) {
+    public void sample(int batchSize, SplittableRandom random, FrameSource frames, long windowsAddress,
+                       int[] actions, float[] rewards, boolean[] terminal) {
         if (batchSize < 1 || batchSize > sampleableTransitions()) {
             throw new IllegalArgumentException("batch of " + batchSize + " requested, " + sampleableTransitions()
                     + " transitions stored");
@@ -175,6 +183,7 @@ public final class ReplayMemory implements AutoCloseable {
                 || terminal.length < batchSize * agents) {
             throw new IllegalArgumentException("output arrays need " + batchSize * agents + " entries");
         }
+        final long transitionBytes = (long) agents * WINDOW_FRAMES * FRAME_BYTES;
         for (int b = 0; b < batchSize; b++) {
             int r = drawTransition(random);
             int base = r * recordBytes;
@@ -184,29 +193,51 @@ public final class ReplayMemory implements AutoCloseable {
                 rewards[b * agents + a] = records.getFloat(slot + REWARD_OFFSET);
                 terminal[b * agents + a] = records.getByte(slot + TERMINAL_OFFSET) != 0;
             }
-            long stateBytes = (long) agents * FRAMES * FRAME_BYTES;
-            long state = statesAddress + b * stateBytes;
-            writeState(r, frames, state);
-            writeNextState(next(r), frames, state, nextStatesAddress + b * stateBytes);
+            writeWindow(r, frames, windowsAddress + b * transitionBytes);
         }
     }
 
+    /** Bytes {@link #sample} writes for {@code batchSize} transitions of {@code agents} agents: 5 frames each. */
+    public static long windowBytes(int batchSize, int agents) {
+        return (long) batchSize * agents * WINDOW_FRAMES * FRAME_BYTES;
+    }
+
     /**
-     * The next state shares 3 frames with the state (records t-2..t of the same episode; zero frames line up too,
-     * since both count back from the same episode start): those are copied from the state just written, and only
-     * the newest frame is extracted, 5 ROI extractions per agent and transition instead of 8.
+     * Writes the window of transition {@code r}: the records of steps t-3..t+1 of its episode, zeros before step 0.
+     * Record t+1 is always the next record and in the same episode (the next state of a stored transition is the
+     * observation recorded right after it). Agent-major, so the destination is written front to back.
      */
-    private void writeNextState(int r, FrameSource frames, long state, long dest) {
-        final int base = r * recordBytes;
-        final int imageId = records.getInt(base + IMAGE_ID_OFFSET);
+    private void writeWindow(int r, FrameSource frames, long dest) {
+        final int step = records.getInt(r * recordBytes + STEP_OFFSET);
+        final int imageId = records.getInt(r * recordBytes + IMAGE_ID_OFFSET);
+        // window frame f holds the record f - 3 records from r (f = 4: the next record); -1 = before the start
+        final int[] sourceBase = windowSourceBase;
+        for (int f = 0; f < WINDOW_FRAMES; f++) {
+            int back = FRAMES - 1 - f;
+            if (step - back < 0) {
+                sourceBase[f] = -1;
+            } else {
+                int src = r - back;
+                if (src < 0) {
+                    src += capacityRecords;
+                } else if (src >= capacityRecords) {
+                    src -= capacityRecords;
+                }
+                sourceBase[f] = src * recordBytes;
+            }
+        }
+        long to = dest;
         for (int a = 0; a < agents; a++) {
-            long agentState = state + (long) a * FRAMES * FRAME_BYTES;
-            long agentDest = dest + (long) a * FRAMES * FRAME_BYTES;
-            UnsafeApi.copyMemory(agentState + FRAME_BYTES, agentDest, (long) (FRAMES - 1) * FRAME_BYTES);
-            int slot = base + agentOffset(a);
-            frames.writeUint8Frame(imageId, records.getShort(slot + X_OFFSET), records.getShort(slot + Y_OFFSET),
-                    records.getShort(slot + Z_OFFSET), records.getByte(slot + SCALE_OFFSET),
-                    agentDest + (long) (FRAMES - 1) * FRAME_BYTES);
+            final int agentSlot = agentOffset(a);
+            for (int f = 0; f < WINDOW_FRAMES; f++, to += FRAME_BYTES) {
+                if (sourceBase[f] < 0) {
+                    UnsafeApi.setMemory(to, FRAME_BYTES, (byte) 0);
+                } else {
+                    int slot = sourceBase[f] + agentSlot;
+                    frames.writeUint8Frame(imageId, records.getShort(slot + X_OFFSET), records.getShort(slot + Y_OFFSET),
+                            records.getShort(slot + Z_OFFSET), records.getByte(slot + SCALE_OFFSET), to);
+                }
+            }
         }
     }
 
@@ -249,31 +280,6 @@ public final class ReplayMemory implements AutoCloseable {
             }
             if (hasTransition(r) && historyInRing(r, age)) {
                 return r;
-            }
-        }
-    }
-
-    /** Writes the 4 frames of each agent of the state at record {@code r}: records of steps t-3..t, zeros before 0. */
-    private void writeState(int r, FrameSource frames, long dest) {
-        final int step = records.getInt(r * recordBytes + STEP_OFFSET);
-        final int imageId = records.getInt(r * recordBytes + IMAGE_ID_OFFSET);
-        for (int f = 0; f < FRAMES; f++) {
-            int back = FRAMES - 1 - f;
-            int src = r - back;
-            if (src < 0) {
-                src += capacityRecords;
-            }
-            boolean before = step - back < 0;
-            int srcBase = src * recordBytes;
-            for (int a = 0; a < agents; a++) {
-                long to = dest + ((long) a * FRAMES + f) * FRAME_BYTES;
-                if (before) {
-                    UnsafeApi.setMemory(to, FRAME_BYTES, (byte) 0);
-                } else {
-                    int slot = srcBase + agentOffset(a);
-                    frames.writeUint8Frame(imageId, records.getShort(slot + X_OFFSET), records.getShort(slot + Y_OFFSET),
-                            records.getShort(slot + Z_OFFSET), records.getByte(slot + SCALE_OFFSET), to);
-                }
             }
         }
     }

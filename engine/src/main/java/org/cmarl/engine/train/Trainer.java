@@ -19,6 +19,7 @@ import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
+import org.cmarl.engine.nn.TransitionBatchBuffer;
 import org.cmarl.engine.replay.FrameSource;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
@@ -49,8 +50,7 @@ public final class Trainer implements AutoCloseable {
     private final ObservationBuffer actInput;
     private final LandmarkEnv env;
     private final ReplayMemory replay;
-    private final ObservationBuffer states;
-    private final ObservationBuffer nextStates;
+    private final TransitionBatchBuffer transitions;
     private final FrameSource frames;
 
     // per-step scratch, allocated once
@@ -99,10 +99,8 @@ public final class Trainer implements AutoCloseable {
         this.env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, agents, config.multiscale(), FrameType.FLOAT32,
                 config.stepsPerEpisode(), false), actInput.block(), 0);
         this.replay = new ReplayMemory(config.memorySize(), agents);
-        this.states = ObservationBuffer.allocate(config.batchSize(), agents,
-                ObservationBuffer.ElementType.UINT8, config.device());
-        this.nextStates = ObservationBuffer.allocate(config.batchSize(), agents,
-                ObservationBuffer.ElementType.UINT8, config.device());
+        // one 5-frame window per sampled transition and agent: state and next state are overlapping views of it
+        this.transitions = TransitionBatchBuffer.allocate(config.batchSize(), agents, config.device());
         List<org.cmarl.engine.volume.Volume> volumes = new ArrayList<>();
         for (EvalImage image : this.images) {
             volumes.add(image.volume());
@@ -260,10 +258,10 @@ public final class Trainer implements AutoCloseable {
             if (learn) {
                 agentSteps++;
                 if (agentSteps % config.trainFreq() == 0) {
-                    replay.sample(config.batchSize(), random, frames, states.address(), nextStates.address(),
-                            batchActions, batchRewards, batchTerminal);
+                    replay.sample(config.batchSize(), random, frames, transitions.address(), batchActions,
+                            batchRewards, batchTerminal);
                     t = times.add(PhaseTimes.SAMPLE, t);
-                    lossSum += learner.update(states, nextStates, config.batchSize(), batchActions, batchRewards,
+                    lossSum += learner.update(transitions, config.batchSize(), batchActions, batchRewards,
                             batchTerminal, config.discount());
                     updates++;
                     t = times.add(PhaseTimes.UPDATE, t);
@@ -436,8 +434,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        nextStates.close();
-        states.close();
+        transitions.close();
         replay.close();
         env.close();
         actInput.close();

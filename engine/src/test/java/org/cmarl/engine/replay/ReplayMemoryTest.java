@@ -55,21 +55,26 @@ class ReplayMemoryTest {
         }
     }
 
-    /** Checks every sampled transition against the model: frames t-3..t of one episode, zeros before its start. */
+    /**
+     * Checks every sampled transition against the model: window frames 0..4 are the observations of steps t-3..t+1
+     * of one episode (so frames 0..3 are the state and 1..4 the next state), zeros before its start; the bytes after
+     * the batch's windows are untouched. Returns the smallest step sampled.
+     */
     private static int checkSamples(ReplayMemory m, int agents, int batch, long seed, int... lengths) {
-        long stateBytes = (long) agents * 4 * FB;
-        try (NativeBlock s = NativeBlock.allocate(batch * stateBytes, 64);
-             NativeBlock n = NativeBlock.allocate(batch * stateBytes, 64)) {
+        long windowBytes = (long) agents * 5 * FB;
+        assertEquals(batch * windowBytes, ReplayMemory.windowBytes(batch, agents));
+        try (NativeBlock w = NativeBlock.allocate(batch * windowBytes + 64, 64)) {
+            UnsafeApi.setMemory(w.address() + batch * windowBytes, 64, (byte) 0x77);
             int[] actions = new int[batch * agents];
             float[] rewards = new float[batch * agents];
             boolean[] terminal = new boolean[batch * agents];
-            m.sample(batch, new SplittableRandom(seed), TAGGED, s.address(), n.address(), actions, rewards, terminal);
+            m.sample(batch, new SplittableRandom(seed), TAGGED, w.address(), actions, rewards, terminal);
             int minStep = Integer.MAX_VALUE;
             for (int b = 0; b < batch; b++) {
-                long sb = s.address() + b * stateBytes;
-                long nb = n.address() + b * stateBytes;
-                int episode = (UnsafeApi.getByte(sb + 3L * FB + 1) & 0xFF) - 1;
-                int t = UnsafeApi.getByte(sb + 3L * FB + 2) & 0xFF;
+                long wb = w.address() + b * windowBytes;
+                // window frame 3 of agent 0 is the observation of step t itself
+                int episode = (UnsafeApi.getByte(wb + 3L * FB + 1) & 0xFF) - 1;
+                int t = UnsafeApi.getByte(wb + 3L * FB + 2) & 0xFF;
                 minStep = Math.min(minStep, t);
                 assertTrue(t < lengths[episode], "state at step " + t + " of an episode of " + lengths[episode]);
                 for (int a = 0; a < agents; a++) {
@@ -77,11 +82,13 @@ class ReplayMemoryTest {
                     assertEquals((episode + t) % 6, actions[i]);
                     assertEquals(t + 0.5f * a, rewards[i]);
                     assertEquals(t == lengths[episode] - 1 && episode % 2 == 0, terminal[i]);
-                    for (int f = 0; f < 4; f++) {
-                        checkFrame(sb + ((long) a * 4 + f) * FB, episode, t - 3 + f, a);
-                        checkFrame(nb + ((long) a * 4 + f) * FB, episode, t - 2 + f, a);
+                    for (int f = 0; f < 5; f++) {
+                        checkFrame(wb + ((long) a * 5 + f) * FB, episode, t - 3 + f, a);
                     }
                 }
+            }
+            for (int i = 0; i < 64; i++) {
+                assertEquals(0x77, UnsafeApi.getByte(w.address() + batch * windowBytes + i) & 0xFF, "guard byte " + i);
             }
             return minStep;
         }
@@ -111,6 +118,32 @@ class ReplayMemoryTest {
             writeEpisodes(m, 2, 7, 2, 12, 1);
             assertEquals(22, m.size());
             checkSamples(m, 2, 20, 1, 7, 2, 12, 1);
+        }
+    }
+
+    @Test
+    void shouldWriteZeroFramesInsideTheWindowWhenStateReachesBeforeEpisodeStart() {
+        try (ReplayMemory m = new ReplayMemory(1000, 2)) {
+            // episodes of 1 and 2 steps: every window starts with 2 or 3 zero frames
+            writeEpisodes(m, 2, 1, 2, 1);
+            assertEquals(4, m.size());
+            for (long seed = 0; seed < 10; seed++) {
+                assertTrue(checkSamples(m, 2, 4, seed, 1, 2, 1) <= 1);
+            }
+        }
+    }
+
+    @Test
+    void shouldWriteZerosOverStaleBytesWhenWindowStartsAtEpisodeStart() {
+        try (ReplayMemory m = new ReplayMemory(10, 1);
+             NativeBlock w = NativeBlock.allocate(5L * FB, 64)) {
+            writeEpisodes(m, 1, 1);
+            // a reused buffer: the zero frames must be written, not assumed
+            UnsafeApi.setMemory(w.address(), 5L * FB, (byte) 0x33);
+            m.sample(1, new SplittableRandom(0), TAGGED, w.address(), new int[1], new float[1], new boolean[1]);
+            for (int f = 0; f < 5; f++) {
+                checkFrame(w.address() + (long) f * FB, 0, f - 3, 0);
+            }
         }
     }
 
@@ -165,7 +198,7 @@ class ReplayMemoryTest {
         try (ReplayMemory m = new ReplayMemory(100, 1)) {
             writeEpisodes(m, 1, 3);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> m.sample(4, new SplittableRandom(0), TAGGED, 0, 0, new int[4], new float[4], new boolean[4]));
+                    () -> m.sample(4, new SplittableRandom(0), TAGGED, 0, new int[4], new float[4], new boolean[4]));
             assertEquals("batch of 4 requested, 3 transitions stored", e.getMessage());
         }
     }

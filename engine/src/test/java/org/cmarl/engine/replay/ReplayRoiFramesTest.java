@@ -33,6 +33,7 @@ class ReplayRoiFramesTest {
     private static final int AGENTS = 2;
     private static final int FRAME = ReplayMemory.FRAME_BYTES;
     private static final int STATE_BYTES = AGENTS * ReplayMemory.FRAMES * FRAME;
+    private static final int WINDOW_BYTES = AGENTS * ReplayMemory.WINDOW_FRAMES * FRAME;
 
     @Test
     void shouldReExtractTheFramesTheEnvironmentWroteWhenSampling(@TempDir Path dir) {
@@ -48,7 +49,7 @@ class ReplayRoiFramesTest {
         try (LandmarkEnv env = LandmarkEnv.withOwnBuffer(config);
              NativeBlock canonical = NativeBlock.allocate((long) STATE_BYTES * Float.BYTES, 64);
              ReplayMemory memory = new ReplayMemory(60, AGENTS);
-             NativeBlock sampled = NativeBlock.allocate(2L * 16 * STATE_BYTES, 64)) {
+             NativeBlock sampled = NativeBlock.allocate(16L * WINDOW_BYTES, 64)) {
             for (int i = 0; i < 2; i++) {
                 Volume v = NiftiReader.load(data.images().get(i));
                 volumes.add(v);
@@ -102,16 +103,14 @@ class ReplayRoiFramesTest {
             boolean sawEpisodeStart = false;
             boolean sawCoarseScale = false;
             for (int round = 0; round < 8; round++) {
-                memory.sample(16, random, frames, sampled.address(), sampled.address() + 16L * STATE_BYTES,
-                        bActions, bRewards, bTerminal);
+                memory.sample(16, random, frames, sampled.address(), bActions, bRewards, bTerminal);
                 for (int b = 0; b < 16; b++) {
                     int id = (int) bRewards[b * AGENTS] / 10;
                     assertTrue(id >= t - 60, "transition " + id + " was overwritten");
-                    UnsafeApi.copyMemory(null, sampled.address() + (long) b * STATE_BYTES, got,
-                            org.agrona.BufferUtil.ARRAY_BASE_OFFSET, STATE_BYTES);
+                    // the state is window frames 0..3 of each agent, the next state frames 1..4
+                    windowFrames(sampled.address() + (long) b * WINDOW_BYTES, 0, got);
                     assertFramesEqual(states.get(id), got, "state of transition " + id);
-                    UnsafeApi.copyMemory(null, sampled.address() + (16L + b) * STATE_BYTES, got,
-                            org.agrona.BufferUtil.ARRAY_BASE_OFFSET, STATE_BYTES);
+                    windowFrames(sampled.address() + (long) b * WINDOW_BYTES, 1, got);
                     assertFramesEqual(nextStates.get(id), got, "next state of transition " + id);
                     sawEpisodeStart |= episodeStep.get(id) < 3;
                     sawCoarseScale |= scaleOf.get(id) > 1;
@@ -123,6 +122,15 @@ class ReplayRoiFramesTest {
             for (Volume v : volumes) {
                 v.close();
             }
+        }
+    }
+
+    /** Window frames {@code first .. first + 3} of every agent of the window at {@code window}, agent-major. */
+    private static void windowFrames(long window, int first, byte[] out) {
+        for (int a = 0; a < AGENTS; a++) {
+            UnsafeApi.copyMemory(null, window + ((long) a * ReplayMemory.WINDOW_FRAMES + first) * FRAME, out,
+                    org.agrona.BufferUtil.ARRAY_BASE_OFFSET + (long) a * ReplayMemory.FRAMES * FRAME,
+                    (long) ReplayMemory.FRAMES * FRAME);
         }
     }
 
