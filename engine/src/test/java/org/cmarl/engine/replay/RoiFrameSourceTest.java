@@ -46,6 +46,7 @@ class RoiFrameSourceTest {
     void shouldWriteTheFullExtractionWhenWrittenAfterThePreviousStep(int scale) {
         int stepVoxels = scale == 3 ? 9 : scale == 2 ? 3 : 1;
         int[] shiftedPerAxis = new int[3];
+        int clampedElsewhere = 0;
         try (Volume v = randomVolume(scale);
              NativeBlock previous = NativeBlock.allocate(FB, 64);
              NativeBlock expected = NativeBlock.allocate(FB, 64);
@@ -55,11 +56,11 @@ class RoiFrameSourceTest {
             RoiWindow before = new RoiWindow();
             RoiWindow after = new RoiWindow();
             for (int trial = 0; trial < 400; trial++) {
-                // half the trials near the centre (a scale-3 window, 135 voxels, fits), half near a border
+                // each axis near the centre (a scale-3 window, 135 voxels, fits) or near a border (clamped)
                 int[] p = new int[3];
                 int[] dims = {NX, NY, NZ};
                 for (int axis = 0; axis < 3; axis++) {
-                    p[axis] = trial % 2 == 0 ? random.nextInt(dims[axis] / 2 - 30, dims[axis] / 2 + 30)
+                    p[axis] = random.nextInt(3) > 0 ? random.nextInt(dims[axis] / 2 - 30, dims[axis] / 2 + 30)
                             : (random.nextBoolean() ? random.nextInt(1, 40) : dims[axis] - random.nextInt(1, 40));
                 }
                 int[] q = p.clone();
@@ -85,16 +86,19 @@ class RoiFrameSourceTest {
                 before.set(previousScale, p[0], p[1], p[2], NX, NY, NZ);
                 after.set(scale, q[0], q[1], q[2], NX, NY, NZ);
                 for (int axis = 0; axis < 3; axis++) {
-                    if (previousScale == scale && inside(before) && inside(after) && before.lo(axis) != after.lo(axis)) {
+                    if (previousScale == scale && inside(before, axis) && inside(after, axis)
+                            && before.lo(axis) != after.lo(axis)) {
                         shiftedPerAxis[axis]++;
+                        clampedElsewhere += inside(before, (axis + 1) % 3) && inside(before, (axis + 2) % 3) ? 0 : 1;
                     }
                 }
             }
         }
-        // pairs of unclamped windows moved along each axis were checked (the copy path takes the whole-cell moves
-        // along x and y; z and the 1.5-cell moves of scale 2 are extracted in full)
+        // moves along each axis with that axis unclamped were checked, some with another axis clamped (the copy
+        // path takes the whole-cell ones; the 1.5-cell moves of scale 2 are extracted in full)
         assertTrue(shiftedPerAxis[0] > 20 && shiftedPerAxis[1] > 20 && shiftedPerAxis[2] > 20,
                 java.util.Arrays.toString(shiftedPerAxis));
+        assertTrue(clampedElsewhere > 20, "moves with another axis clamped: " + clampedElsewhere);
     }
 
     @Test
@@ -118,13 +122,8 @@ class RoiFrameSourceTest {
         assertEquals("no images: a frame source needs at least one volume", e.getMessage());
     }
 
-    private static boolean inside(RoiWindow w) {
-        for (int axis = 0; axis < 3; axis++) {
-            if (w.firstCell(axis) != 0 || w.endCell(axis) != RoiWindow.SIZE) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean inside(RoiWindow w, int axis) {
+        return w.firstCell(axis) == 0 && w.endCell(axis) == RoiWindow.SIZE;
     }
 
     private static void assertSameBytes(NativeBlock expected, NativeBlock actual, String what) {
