@@ -195,6 +195,11 @@ class TrainingRunTest {
     }
 
     @Test
+    void shouldRejectNegativeMicroBatchBeforeAnyWork() throws IOException {
+        assertRejected("--micro_batch -1 must be 0 (automatic) or positive", "--micro_batch", "-1");
+    }
+
+    @Test
     void shouldRejectValFilesOfTheWrongShape() throws IOException {
         assertRejected("--val_files needs IMAGE_LIST LANDMARK_LIST", "--val_files", tiny.val.imageList().toString());
         // two lists of different lengths
