@@ -33,8 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 1,080 GFLOP for Network3d at batch 64, 5,400 GFLOP for CommNet 5 agents), so GFLOP/s = that / score.
  *
  * <p>Published (perf.json, 2 threads): batch 64 Network3d 1 agent 15.5 s, CommNet 5 agents 90.5 s; batch 32
- * 8.7 s and 38.1 s. Expected here: the same order or faster (channels-last convolution backward). Memory: CommNet
- * 5 agents at batch 64 keeps about 10 GB of activations for the backward pass.
+ * 8.7 s and 38.1 s. Expected here: the same order or faster (channels-last convolution backward). Memory: the
+ * backward pass keeps the activations of one micro-batch (about 35 MB per observation-agent), not of the batch:
+ * CommNet 5 agents at batch 64 in one chunk would need more than the 24 GB of the development machine.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -49,6 +50,10 @@ public class DqnUpdateBenchmark {
 
     @Param({"64"})
     int batch;
+
+    /** Observations per forward/backward chunk ({@code --micro_batch}); 0 = the learner's default (32 / agents). */
+    @Param({"0"})
+    int microBatch;
 
     /** libtorch intra-op threads; 0 = all cores. */
     @Param({"0"})
@@ -69,7 +74,8 @@ public class DqnUpdateBenchmark {
         NetworkConfig config = NetworkConfig.of(Architecture.parse(parts[0]), Integer.parseInt(parts[1]));
         online = QNetwork.create(config, 1, Device.CPU);
         target = QNetwork.create(config, 2, Device.CPU);
-        learner = new DqnLearner(online, target, DqnLearner.DEFAULT_LEARNING_RATE, TeamReward.NONE);
+        learner = new DqnLearner(online, target, DqnLearner.DEFAULT_LEARNING_RATE, TeamReward.NONE,
+                microBatch > 0 ? microBatch : DqnLearner.defaultMicroBatch(config.agents()));
         // the trainer's input: one 5-frame window per transition and agent (state frames 0..3, next state 1..4)
         transitions = TransitionBatchBuffer.allocate(batch, config.agents());
         int bytes = (int) transitions.capacityBytes();

@@ -238,6 +238,8 @@ public final class RunCommand {
                 finished = trainer.train();
                 hook.trainingReturned();
             }
+            // console only: logs.txt stays free of times so that two seeded runs write identical logs
+            out.println(trainer.phaseTimes().summary());
             if (!finished) {
                 return EXIT_INTERRUPTED;
             }

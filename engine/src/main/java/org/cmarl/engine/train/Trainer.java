@@ -174,6 +174,8 @@ public final class Trainer implements AutoCloseable {
             log.warmUpProgress(Math.min(replay.size(), config.initMemorySize()));
         }
         log.warmUpDone();
+        // the profile covers the learning phase only: the warm-up has no forward passes and no updates
+        times.reset();
 
         final int epochLength = images.size();
         EpochStats stats = new EpochStats(agents);
@@ -245,6 +247,7 @@ public final class Trainer implements AutoCloseable {
             t = times.add(PhaseTimes.ACT, t);
             // step
             env.step(actions, qValues);
+            times.steps++;
             t = times.add(PhaseTimes.STEP, t);
             // store
             for (int a = 0; a < agents; a++) {
@@ -264,11 +267,11 @@ public final class Trainer implements AutoCloseable {
                     lossSum += learner.update(transitions, config.batchSize(), batchActions, batchRewards,
                             batchTerminal, config.discount());
                     updates++;
+                    times.updates++;
                     t = times.add(PhaseTimes.UPDATE, t);
                 }
             }
         }
-        times.steps += env.steps();
         if (outcome != null) {
             double[] distance = new double[agents];
             double[] score = new double[agents];
@@ -347,6 +350,7 @@ public final class Trainer implements AutoCloseable {
         private static final String[] NAMES = {"act", "step", "store", "sample", "update"};
         private final long[] nanos = new long[NAMES.length];
         private long steps;
+        private long updates;
 
         /** Adds the time since {@code since} to {@code phase}; returns now. */
         long add(int phase, long since) {
@@ -356,12 +360,31 @@ public final class Trainer implements AutoCloseable {
         }
 
         public long nanos(int phase) { return nanos[phase]; }
-        /** Environment steps taken (warm-up included). */
+        /** Environment steps taken since the warm-up ended (or the last {@link #reset}). */
         public long steps() { return steps; }
+
+        /** DQN updates made since the warm-up ended. */
+        public long updates() { return updates; }
 
         public void reset() {
             java.util.Arrays.fill(nanos, 0);
             steps = 0;
+            updates = 0;
+        }
+
+        /**
+         * e.g. "learning: 500 environment steps in 520.0 s (0.96 steps/s), 10 updates; act 80.00 s (15%), ...":
+         * what a user compares with another machine or another {@code --train_freq}.
+         */
+        public String summary() {
+            long total = 0;
+            for (long n : nanos) {
+                total += n;
+            }
+            double seconds = total / 1e9;
+            return String.format(java.util.Locale.ROOT,
+                    "learning: %d environment steps in %.1f s (%.2f steps/s), %d updates; %s", steps, seconds,
+                    seconds > 0 ? steps / seconds : 0.0, updates, describe());
         }
 
         /** e.g. "act 12.0 s (10%), step ..., sample ..., update ...". */

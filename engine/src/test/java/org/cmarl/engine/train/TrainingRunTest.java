@@ -66,6 +66,21 @@ class TrainingRunTest {
     }
 
     @Test
+    void shouldPrintWhereTheLearningTimeWentWhenTheRunEnds() throws IOException {
+        Path runs = dir.resolve("profile-runs");
+        TinyRun.Outcome o = TinyRun.run(tiny.args(runs));
+        assertEquals(0, o.exitCode(), () -> "stderr: " + o.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "learning: (\\d+) environment steps in [0-9.]+ s \\([0-9.]+ steps/s\\), (\\d+) updates; act [0-9.]+ s "
+                        + "\\(\\d+%\\), step .*, store .*, sample .*, update [0-9.]+ s").matcher(o.out());
+        assertTrue(m.find(), o.out());
+        int steps = Integer.parseInt(m.group(1));
+        // 4 learning episodes of at most 6 steps; one update every --train_freq 3 steps after the warm-up
+        assertTrue(steps >= 4 && steps <= 24, "steps " + steps);
+        assertEquals(steps / 3, Integer.parseInt(m.group(2)), o.out());
+    }
+
+    @Test
     void shouldFindTheTrainerTagsWhenReadingItsEventFileBack() throws IOException {
         List<EventFiles.Scalar> scalars = EventFiles.scalars(EventFiles.eventFile(first));
         Map<String, List<Long>> stepsByTag = new TreeMap<>();
@@ -192,6 +207,11 @@ class TrainingRunTest {
     @Test
     void shouldRejectBatchLargerThanWarmUpBeforeAnyWork() throws IOException {
         assertRejected("--batch_size 8 is larger than the 6 transitions", "--batch_size", "8");
+    }
+
+    @Test
+    void shouldRejectNegativeMicroBatchBeforeAnyWork() throws IOException {
+        assertRejected("--micro_batch -1 must be 0 (automatic) or positive", "--micro_batch", "-1");
     }
 
     @Test
