@@ -39,8 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * One cycle of the training loop (train/Trainer.java) with the published example's {@code --train_freq 50}:
  * 50 environment steps of CommNet with 5 agents on the sample scan (epsilon-greedy acting: a batch-1 float32
  * forward pass when greedy; the step writing 5 new float ROIs; storing the locations in the replay memory), then one
- * {@code sample(64)} re-extracting 2 x 64 x 5 x 4 uint8 frames and one DQN update at batch 64 (target forward,
- * online forward and backward, Adam). Steps/s during training = 50 / (seconds per cycle).
+ * {@code sample(batch)} writing one uint8 5-frame window per transition and agent (the state is frames 0..3, the
+ * next state frames 1..4 of the same bytes) and one DQN update on them (target forward, online forward and
+ * backward, Adam). Steps/s during training = 50 / (seconds per cycle).
  *
  * <p>Published (reference/perf.json, dqn_train_step_seconds_threads2): one update of CommNet 5 agents at batch 64
  * takes 90.5 s on this 2-core VM, i.e. at most 50 / 90.5 = 0.55 steps/s with train_freq 50 before acting and
