@@ -68,7 +68,8 @@ class RoiFrameSourceTest {
                 if (kind < 7) {
                     // one step: axis, sign
                     int axis = random.nextInt(3);
-                    q[axis] = Math.max(0, Math.min(dims[axis] - 1, q[axis] + (random.nextBoolean() ? 1 : -1) * stepVoxels));
+                    int moved = q[axis] + (random.nextBoolean() ? 1 : -1) * stepVoxels;
+                    q[axis] = Math.max(0, Math.min(dims[axis] - 1, moved));
                 } else if (kind == 7) {
                     // a jump back to a location a few steps away, on two axes
                     q[0] = Math.max(0, Math.min(NX - 1, q[0] + 2 * stepVoxels));
@@ -95,7 +96,7 @@ class RoiFrameSourceTest {
             }
         }
         // moves along each axis with that axis unclamped were checked, some with another axis clamped (the copy
-        // path takes the whole-cell ones; the 1.5-cell moves of scale 2 are extracted in full)
+        // path takes the whole-cell ones along x and y; z and the 1.5-cell moves of scale 2 are extracted in full)
         assertTrue(shiftedPerAxis[0] > 20 && shiftedPerAxis[1] > 20 && shiftedPerAxis[2] > 20,
                 java.util.Arrays.toString(shiftedPerAxis));
         assertTrue(clampedElsewhere > 20, "moves with another axis clamped: " + clampedElsewhere);
