@@ -28,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Command-line equivalent: {@link #CLI}.
  *
  * <p>Measured (2026-11-26, 2-core VM shared with other jobs, libtorch default 2 threads): greedy mean final
- * distance 27.31 mm before, 11.16 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss
- * 0.274 in epoch 1, 0.220 in epoch 3 (the same figures in two runs: the run is deterministic); 180 updates of
- * about 2.3 s each, 99% of the time. 7.4 min with a load average of 2-4 from other jobs, 12 min at 6-13.
+ * distance 27.31 mm before, 7.82 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss
+ * 0.3011 in epoch 1, 0.2124 in epoch 3 (the same figures in every run: the run is deterministic); 180 updates,
+ * 98% of the time. 108 s on the quiet machine, 312 s with a load average of 2-3 from other jobs.
  */
 class TrainerLearnsTest {
     static final int SIZE = 48;
