@@ -13,8 +13,8 @@ import org.cmarl.engine.volume.Volume;
  *   offset(cx, cy, cz) = ((cx * 45 + cy) * 45 + cz) * elementBytes
  * </pre>
  * The volume's layout has z fastest too, so a screen row (fixed cx, cy) is one run of the volume's z axis:
- * contiguous at scale 1 (8-byte loads and stores), every {@code scale}-th voxel at scales 2 and 3 (a gather loop:
- * for uint8, 8 samples from 2 or 3 8-byte loads).
+ * contiguous at scale 1 (one {@code copyMemory}, or 8-byte moves for a short uint8 row), every {@code scale}-th voxel
+ * at scales 2 and 3 (a gather loop; uint8 at scale 2: 8 samples from two 8-byte loads).
  * Cells outside the window's filled range are written as 0 (a slot is reused, so it is never assumed clean).
  */
 public final class RoiExtractor {
@@ -22,6 +22,13 @@ public final class RoiExtractor {
     public static final int FRAME_VOXELS = RoiWindow.SIZE * RoiWindow.SIZE * RoiWindow.SIZE;
 
     private static final int N = RoiWindow.SIZE;
+    /**
+     * Row runs this long or longer go through {@code Unsafe.copyMemory}, shorter ones through 8-byte loads and
+     * stores. Measured on the sample scans (26 Nov 2026): a 45-byte uint8 row is about 20% faster with 8-byte moves
+     * (the per-call overhead of copyMemory is comparable to the copy), a 180-byte float32 row about 12% faster with
+     * copyMemory (wider vector moves).
+     */
+    static final int COPY_MEMORY_MIN_BYTES = 128;
 
     static {
         if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
@@ -98,7 +105,11 @@ public final class RoiExtractor {
                 }
                 final long dstRun = dstRow + headBytes;
                 if (s == 1) {
-                    copyRun(srcRow, dstRun, runBytes);
+                    if (runBytes < COPY_MEMORY_MIN_BYTES) {
+                        copyRun(srcRow, dstRun, runBytes);
+                    } else {
+                        UnsafeApi.copyMemory(srcRow, dstRun, runBytes);
+                    }
                 } else {
                     gather(srcRow, srcEnd, dstRun, samplesZ, s, shift);
                 }
@@ -116,45 +127,49 @@ public final class RoiExtractor {
     static void gather(long src, long srcEnd, long dst, int count, int stride, int shift) {
         if (shift == 2) {
             gatherFloats(src, dst, count, stride);
-        } else if (count < 8 || stride > 3 || src + (long) stride * count > srcEnd) {
-            // too short for an octet, or the wide loads would read past the block (its very last row)
-            gatherBytesScalar(src, dst, count, stride);
-        } else if (stride == 2) {
+        } else if (stride == 2 && count >= 8 && src + 2L * count <= srcEnd) {
             gatherBytesStride2(src, dst, count);
         } else {
-            gatherBytesStride3(src, dst, count);
+            // stride 3 (measured: 3 wide loads and 8 mask-and-shifts per octet are no faster than 8 byte loads),
+            // rows too short for an octet, and the block's very last row, where the wide loads would read past it
+            gatherBytesScalar(src, dst, count, stride);
         }
     }
 
     /**
-     * Copies a short run (a 45-element row: 45 or 180 bytes) with 8-byte loads and stores, the last 8 bytes as one
-     * overlapping store. Why not {@code Unsafe.copyMemory}: its per-call overhead is comparable to copying 45 bytes,
-     * and a frame has 2,025 rows (measured in RoiExtractionBenchmark).
+     * Copies a short run (a uint8 row, at most 45 bytes) with 8-byte loads and stores, the last 8 bytes as one
+     * overlapping store: the per-call overhead of {@code Unsafe.copyMemory} is comparable to copying 45 bytes, and a
+     * frame has 2,025 rows (see {@link #COPY_MEMORY_MIN_BYTES}).
      */
     static void copyRun(long src, long dst, long bytes) {
-        if (bytes >= 8) {
-            final long last = bytes - 8;
-            for (long k = 0; k < last; k += 8) {
+        // int counters: C2 (JDK 17) unrolls counted int loops only
+        final int n = (int) bytes;
+        if (n >= 8) {
+            final int last = n - 8;
+            for (int k = 0; k < last; k += 8) {
                 UnsafeApi.putLong(dst + k, UnsafeApi.getLong(src + k));
             }
             UnsafeApi.putLong(dst + last, UnsafeApi.getLong(src + last));
         } else {
-            for (long k = 0; k < bytes; k++) {
+            for (int k = 0; k < n; k++) {
                 UnsafeApi.putByte(dst + k, UnsafeApi.getByte(src + k));
             }
         }
     }
 
-    /** Zeroes a short run (the clamped head or tail of a row) with 8-byte stores; see {@link #copyRun}. */
+    /** Zeroes the clamped head or tail of a row: 8-byte stores when short, else one setMemory (see copyRun). */
     static void zeroRun(long dst, long bytes) {
-        if (bytes >= 8) {
-            final long last = bytes - 8;
-            for (long k = 0; k < last; k += 8) {
+        final int n = (int) bytes;
+        if (n >= COPY_MEMORY_MIN_BYTES) {
+            UnsafeApi.setMemory(dst, bytes, (byte) 0);
+        } else if (n >= 8) {
+            final int last = n - 8;
+            for (int k = 0; k < last; k += 8) {
                 UnsafeApi.putLong(dst + k, 0L);
             }
             UnsafeApi.putLong(dst + last, 0L);
         } else {
-            for (long k = 0; k < bytes; k++) {
+            for (int k = 0; k < n; k++) {
                 UnsafeApi.putByte(dst + k, (byte) 0);
             }
         }
@@ -208,41 +223,6 @@ public final class RoiExtractor {
         long x = v & 0x00FF_00FF_00FF_00FFL;
         x = (x | (x >>> 8)) & 0x0000_FFFF_0000_FFFFL;
         return (x | (x >>> 16)) & 0x0000_0000_FFFF_FFFFL;
-    }
-
-    /**
-     * Every 3rd byte of a row, 8 samples (bytes 0, 3, ..., 21) from three 8-byte loads, one 8-byte store; a count
-     * that is not a multiple of 8 ends with one overlapping octet. Reads the {@code 3 * count} bytes from
-     * {@code src}: two bytes past the last sample (the caller checks the block has them).
-     */
-    static void gatherBytesStride3(long src, long dst, int count) {
-        int k = 0;
-        for (; k + 8 <= count; k += 8) {
-            final long at = src + 3L * k;
-            UnsafeApi.putLong(dst + k, pack3(UnsafeApi.getLong(at), UnsafeApi.getLong(at + 8),
-                    UnsafeApi.getLong(at + 16)));
-        }
-        if (k < count) {
-            k = count - 8;
-            final long at = src + 3L * k;
-            UnsafeApi.putLong(dst + k, pack3(UnsafeApi.getLong(at), UnsafeApi.getLong(at + 8),
-                    UnsafeApi.getLong(at + 16)));
-        }
-    }
-
-    /**
-     * Bytes 0, 3, 6, ..., 21 of the 24 bytes {@code a, b, c} as one long: sample i sits at bit 24 * i of the 192-bit
-     * little-endian value and moves to bit 8 * i.
-     */
-    private static long pack3(long a, long b, long c) {
-        return (a & 0xFFL)
-                | ((a >>> 16) & 0xFF00L)
-                | ((a >>> 32) & 0xFF_0000L)
-                | ((b << 16) & 0xFF00_0000L)
-                | (b & 0xFF_0000_0000L)
-                | ((b >>> 16) & 0xFF00_0000_0000L)
-                | ((c << 32) & 0xFF_0000_0000_0000L)
-                | ((c << 16) & 0xFF00_0000_0000_0000L);
     }
 
     /**
