@@ -96,7 +96,7 @@ public final class Trainer implements AutoCloseable {
         this.actInput = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.FLOAT32,
                 config.device());
         this.env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, agents, config.multiscale(), FrameType.FLOAT32,
-                config.stepsPerEpisode(), false), actInput.block(), 0);
+                config.stepsPerEpisode(), false, true), actInput.block(), 0);
         this.replay = new ReplayMemory(config.memorySize(), agents);
         this.states = ObservationBuffer.allocate(config.batchSize(), agents,
                 ObservationBuffer.ElementType.UINT8, config.device());
