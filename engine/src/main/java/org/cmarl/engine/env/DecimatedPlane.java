@@ -1,5 +1,8 @@
 package org.cmarl.engine.env;
 
+import java.util.Arrays;
+
+import org.agrona.UnsafeApi;
 import org.cmarl.engine.memory.NativeBlock;
 import org.cmarl.engine.volume.Volume;
 
@@ -14,49 +17,43 @@ import org.cmarl.engine.volume.Volume;
  * <pre>
  *   phase index      p = (px * scale + py) * scale + pz
  *   phase dims       m_axis(p_axis) = ceil((dim_axis - p_axis) / scale)
- *   element address  phaseAddress(p) + ((i * my + j) * mz + k) * elementBytes
+ *   phase row (i, j) the mz elements k = 0 .. mz - 1, at phaseAddress(p) + ((i * my + j) * mz) * elementBytes
  * </pre>
  * The same bytes as the plane (each voxel once), so a ROI sampled from here is bit-identical to one sampled
  * directly with a stride. Why: a strided row touches {@code scale} times more cache lines than it uses, and the
  * 135^3-voxel footprint of a scale-3 ROI (10 MB of float32) does not stay in cache between steps, while its
  * decimated footprint (45^3 voxels) does.
  *
- * <h2>Built lazily, one phase at a time, when it pays</h2>
- * A ROI reads one phase only: the one of its crop start {@code lo mod scale} per axis. {@link #ensureBuiltFor}
- * only records the source. {@link #extract} reads a phase that is not built yet straight from the volume (strided,
- * the same bytes) and builds it once it has been asked for {@link #buildThresholdRois(int)} times: a build (a
- * strided pass over {@code 1 / scale^2} of the plane's rows, writing {@code 1 / scale^3} of its bytes) costs about
- * as much as that many strided ROIs (measured: a scale-3 phase of a 182 x 218 x 182 image 0.2-0.3 ms, about 3 ROIs;
- * a scale-2 phase 0.7-1.2 ms, about 10-20 ROIs), so a phase used only a few times is never built and one used often
- * costs at most about twice the better of the two choices (the "ski rental" rule). A multiscale episode at scale 3
- * moves 9 voxels a step and so keeps its phase (a clamped crop start can add one more per axis); at scale 2 (3-voxel
- * moves) it may visit all 8 phases a few times each. So a change of image costs only the phases the next episode
- * uses often, and memory is held only for phases built at least once.
+ * <h2>Built lazily, one phase row at a time</h2>
+ * A ROI reads one phase only (the one of its crop start {@code lo mod scale} per axis) and in it 45 x 45 phase rows.
+ * {@link #ensureBuiltFor} only records the source and forgets every built row. {@link #extract} gathers a phase row
+ * from the volume (one strided pass over a volume row, what a direct ROI does for that row anyway) the first time a
+ * ROI needs it, marks it built, and copies every ROI row from its phase row. So a new image costs nothing up front,
+ * the first ROI costs about one direct ROI, and the next ones, which move 3 cells (a multiscale step) and so share
+ * 42 of their 45 rows of cells per axis with an earlier one, cost little more than a scale-1 ROI. Memory: a phase's
+ * block is allocated when the phase is first used (at most one plane's worth per scale in all), and kept for later
+ * sources whose phase fits.
  *
- * <p>Owns its native memory ({@link #close()}); a phase block is reused for any later source whose phase fits.
+ * <p>Owns its native memory ({@link #close()}). Not thread-safe.
  */
 public final class DecimatedPlane implements AutoCloseable {
     private final int scale;
     private final FrameType frameType;
+    private final int shift;
     private final int[] phaseDims;
     private final NativeBlock[] phaseBlocks;
-    /**
-     * Break-even of a phase build in strided ROIs, per 45^3 voxels of the phase: measured 1.4-1.7 at scale 3 and
-     * 1.6-2.7 at scale 2 (uint8 and float32, 182 x 218 x 182 sample scans, 26 Nov 2026): the build reads whole rows
-     * of which it keeps every 2nd or 3rd element, and the ROIs it saves are partly served by cache.
-     */
-    static final int BUILD_COST_FRAMES_PER_FRAME_OF_VOXELS = 2;
-    /** Per phase: ROIs read straight from the volume since the source changed (see the class Javadoc). */
-    private final int[] directReads;
-    /** Bit p set when phase p holds the current source's voxels. */
-    private long builtPhases;
+    /** Per phase: bit {@code i * my + j} set when phase row (i, j) holds the current source's voxels. */
+    private final long[][] builtRows;
+    /** Per phase: memory and bitmap sized for the current source (see preparePhase). */
+    private final boolean[] prepared;
     private Volume source;
+    private long sourceBase;
+    private long sourceEnd;
     private boolean closed;
 
     public DecimatedPlane(int scale, FrameType frameType) {
-        if (scale < 2 || scale > 4) {
-            // at most 4: the built-phase set is one long of scale^3 bits
-            throw new IllegalArgumentException("scale=" + scale + ", expected 2..4 (scale 1 reads the volume "
+        if (scale < 2) {
+            throw new IllegalArgumentException("scale=" + scale + ", expected >= 2 (scale 1 reads the volume "
                     + "directly)");
         }
         if (frameType == null) {
@@ -64,9 +61,11 @@ public final class DecimatedPlane implements AutoCloseable {
         }
         this.scale = scale;
         this.frameType = frameType;
+        this.shift = frameType == FrameType.FLOAT32 ? 2 : 0;
         this.phaseDims = new int[scale * scale * scale * 3];
         this.phaseBlocks = new NativeBlock[scale * scale * scale];
-        this.directReads = new int[scale * scale * scale];
+        this.builtRows = new long[scale * scale * scale][];
+        this.prepared = new boolean[scale * scale * scale];
     }
 
     public int scale() { return scale; }
@@ -75,21 +74,38 @@ public final class DecimatedPlane implements AutoCloseable {
     /** The volume this plane was last built from (null before the first build). */
     public Volume source() { return source; }
 
-    /** Number of phases (of {@code scale^3}) holding the current source's voxels. */
-    public int builtPhaseCount() { return Long.bitCount(builtPhases); }
+    /** Phase rows (of all phases) holding the current source's voxels. */
+    public long builtRowCount() {
+        long n = 0;
+        for (long[] bits : builtRows) {
+            if (bits != null) {
+                for (long word : bits) {
+                    n += Long.bitCount(word);
+                }
+            }
+        }
+        return n;
+    }
 
-    /** Makes {@code volume} the source unless it already is; phases are then built on first use. */
+    /** Makes {@code volume} the source unless it already is; phase rows are then built on first use. */
     public void ensureBuiltFor(Volume volume) {
         if (volume != source) {
             setSource(volume);
         }
     }
 
-    /** Makes {@code volume} the source and builds every phase now (one pass over the plane). */
+    /** Makes {@code volume} the source and builds every phase row now (one pass over the plane). */
     public void rebuild(Volume volume) {
         setSource(volume);
         for (int p = 0; p < phaseBlocks.length; p++) {
-            buildPhase(p);
+            preparePhase(p);
+            final int mx = phaseDims[p * 3];
+            final int my = phaseDims[p * 3 + 1];
+            for (int i = 0; i < mx; i++) {
+                for (int j = 0; j < my; j++) {
+                    buildRow(p, i, j);
+                }
+            }
         }
     }
 
@@ -109,62 +125,49 @@ public final class DecimatedPlane implements AutoCloseable {
                 }
             }
         }
-        builtPhases = 0;
-        java.util.Arrays.fill(directReads, 0);
-        source = volume;
-    }
-
-    /**
-     * ROIs of phase {@code p} of the current source read straight from the volume before the phase is built: its
-     * voxel count in 45^3-voxel frames, rounded up (a build touches each phase voxel once, as a strided ROI touches
-     * each of its voxels once).
-     */
-    public int buildThresholdRois(int p) {
-        if (source == null) {
-            throw new IllegalStateException("decimated plane of scale " + scale + " has no source yet");
+        for (long[] bits : builtRows) {
+            if (bits != null) {
+                Arrays.fill(bits, 0L);
+            }
         }
-        long voxels = (long) phaseDims[p * 3] * phaseDims[p * 3 + 1] * phaseDims[p * 3 + 2];
-        return (int) (BUILD_COST_FRAMES_PER_FRAME_OF_VOXELS
-                * ((voxels + RoiExtractor.FRAME_VOXELS - 1) / RoiExtractor.FRAME_VOXELS));
+        Arrays.fill(prepared, false);
+        source = volume;
+        sourceBase = frameType == FrameType.FLOAT32 ? volume.floatAddress() : volume.byteAddress();
+        sourceEnd = sourceBase + ((long) volume.voxelCount() << shift);
     }
 
-    /** Copies phase {@code p} of the source out of its plane; grows the phase's native memory only when needed. */
-    private void buildPhase(int p) {
-        final int s = scale;
-        final int e = frameType.bytes();
-        final int shift = frameType == FrameType.FLOAT32 ? 2 : 0;
-        final Volume volume = source;
-        final int ny = volume.ny();
-        final int nz = volume.nz();
-        final int px = p / (s * s);
-        final int py = (p / s) % s;
-        final int pz = p % s;
-        final int mx = phaseDims[p * 3];
-        final int my = phaseDims[p * 3 + 1];
-        final int mz = phaseDims[p * 3 + 2];
-        final long bytes = Math.max(1L, (long) mx * my * mz * e);
+    /** Gives phase {@code p} memory and a row bitmap for the current source's phase dims (grown only when needed). */
+    private void preparePhase(int p) {
+        final long rows = (long) phaseDims[p * 3] * phaseDims[p * 3 + 1];
+        final long bytes = Math.max(1L, (rows * phaseDims[p * 3 + 2]) << shift);
         NativeBlock block = phaseBlocks[p];
         if (block == null || block.capacityBytes() < bytes) {
+            phaseBlocks[p] = null;
             if (block != null) {
                 block.close();
             }
-            phaseBlocks[p] = null;
-            block = NativeBlock.allocate(bytes, Volume.ALIGNMENT_BYTES);
-            phaseBlocks[p] = block;
+            phaseBlocks[p] = NativeBlock.allocate(bytes, Volume.ALIGNMENT_BYTES);
         }
-        final long srcBase = frameType == FrameType.FLOAT32 ? volume.floatAddress() : volume.byteAddress();
-        final long srcEnd = srcBase + (long) volume.voxelCount() * e;
-        long dstRow = block.address();
-        for (int i = 0; i < mx; i++) {
-            final int x = px + i * s;
-            for (int j = 0; j < my; j++) {
-                final int y = py + j * s;
-                final long srcRow = srcBase + (((long) x * ny + y) * nz + pz) * e;
-                RoiExtractor.gather(srcRow, srcEnd, dstRow, mz, s, shift);
-                dstRow += (long) mz * e;
-            }
+        final int words = (int) ((rows + 63) >>> 6);
+        if (builtRows[p] == null || builtRows[p].length < words) {
+            builtRows[p] = new long[words]; // all clear: a new bitmap knows no row of the current source
         }
-        builtPhases |= 1L << p;
+        prepared[p] = true;
+    }
+
+    /** Gathers phase row (i, j) of phase p from the source: every scale-th voxel of one volume row. */
+    private void buildRow(int p, int i, int j) {
+        final int s = scale;
+        final int px = p / (s * s);
+        final int py = (p / s) % s;
+        final int pz = p % s;
+        final int my = phaseDims[p * 3 + 1];
+        final int mz = phaseDims[p * 3 + 2];
+        final long row = (long) i * my + j;
+        final long srcRow = sourceBase + ((((long) (px + i * s) * source.ny() + (py + j * s)) * source.nz() + pz)
+                << shift);
+        RoiExtractor.gather(srcRow, sourceEnd, phaseBlocks[p].address() + ((row * mz) << shift), mz, s, shift);
+        builtRows[p][(int) (row >>> 6)] |= 1L << row;
     }
 
     private static int ceilDiv(int a, int b) {
@@ -173,8 +176,7 @@ public final class DecimatedPlane implements AutoCloseable {
 
     /**
      * Writes the ROI of {@code window} (set for {@link #source()} at this plane's scale) to {@code dstAddress}, same
-     * bytes as {@link RoiExtractor#extract}: from the window's phase if built, else straight from the volume, building
-     * the phase once it has been read that way {@link #buildThresholdRois(int)} times.
+     * bytes as {@link RoiExtractor#extract}; builds the phase rows it needs that are not built yet.
      */
     public void extract(RoiWindow window, long dstAddress) {
         checkOpen();
@@ -191,19 +193,61 @@ public final class DecimatedPlane implements AutoCloseable {
         final int loy = window.lo(1);
         final int loz = window.lo(2);
         final int p = ((lox % s) * s + loy % s) * s + loz % s;
-        if ((builtPhases & (1L << p)) == 0) {
-            if (directReads[p] < buildThresholdRois(p)) {
-                directReads[p]++;
-                RoiExtractor.extract(source, window, frameType, dstAddress);
-                return;
-            }
-            buildPhase(p);
+        if (!prepared[p]) {
+            preparePhase(p);
         }
+        final long[] bits = builtRows[p];
         final int my = phaseDims[p * 3 + 1];
         final int mz = phaseDims[p * 3 + 2];
-        final NativeBlock block = phaseBlocks[p];
-        RoiExtractor.copyRows(window, lox / s, loy / s, loz / s, my, mz, 1, block.address(),
-                block.address() + block.capacityBytes(), frameType, dstAddress);
+        final long phaseBase = phaseBlocks[p].address();
+        final int i0 = lox / s;
+        final int j0 = loy / s;
+        final long k0Bytes = (long) (loz / s) << shift;
+
+        final int n = RoiWindow.SIZE;
+        final int fx = window.firstCell(0);
+        final int ex = window.endCell(0);
+        final int fy = window.firstCell(1);
+        final int ey = window.endCell(1);
+        final int fz = window.firstCell(2);
+        final int ez = window.endCell(2);
+        final long rowBytes = (long) n << shift;
+        final long planeBytes = rowBytes * n;
+        final long headBytes = (long) fz << shift;
+        final long runBytes = (long) (ez - fz) << shift;
+        final long tailBytes = (long) (n - ez) << shift;
+        final long phaseRowBytes = (long) mz << shift;
+        if (fx > 0) {
+            UnsafeApi.setMemory(dstAddress, fx * planeBytes, (byte) 0);
+        }
+        if (ex < n) {
+            UnsafeApi.setMemory(dstAddress + ex * planeBytes, (n - ex) * planeBytes, (byte) 0);
+        }
+        for (int cx = fx; cx < ex; cx++) {
+            final long dstPlane = dstAddress + cx * planeBytes;
+            final int i = i0 + cx - fx;
+            if (fy > 0) {
+                UnsafeApi.setMemory(dstPlane, fy * rowBytes, (byte) 0);
+            }
+            if (ey < n) {
+                UnsafeApi.setMemory(dstPlane + ey * rowBytes, (n - ey) * rowBytes, (byte) 0);
+            }
+            for (int cy = fy; cy < ey; cy++) {
+                final int j = j0 + cy - fy;
+                final long row = (long) i * my + j;
+                if ((bits[(int) (row >>> 6)] & (1L << row)) == 0) {
+                    buildRow(p, i, j);
+                }
+                final long dstRow = dstPlane + cy * rowBytes;
+                if (headBytes > 0) {
+                    RoiExtractor.zeroRun(dstRow, headBytes);
+                }
+                RoiExtractor.copyRow(phaseBase + row * phaseRowBytes + k0Bytes, dstRow + headBytes, runBytes);
+                if (tailBytes > 0) {
+                    RoiExtractor.zeroRun(dstRow + headBytes + runBytes, tailBytes);
+                }
+            }
+        }
     }
 
     private void checkOpen() {
@@ -219,12 +263,12 @@ public final class DecimatedPlane implements AutoCloseable {
         }
         closed = true;
         source = null;
-        builtPhases = 0;
         for (int p = 0; p < phaseBlocks.length; p++) {
             if (phaseBlocks[p] != null) {
                 phaseBlocks[p].close();
                 phaseBlocks[p] = null;
             }
+            builtRows[p] = null;
         }
     }
 }

@@ -58,7 +58,7 @@ public final class RoiExtractor {
     }
 
     /**
-     * The copy loop shared by the direct path and {@link DecimatedPlane}: the source is a C-order block of
+     * The copy loop of the direct path: the source is a C-order block of
      * {@code (?, ny, nz)} elements at {@code srcBase}, readable up to {@code srcEnd} (exclusive); screen cell
      * {@code firstCell + k} on an axis reads source index {@code start + k * stride} on that axis.
      */
@@ -105,11 +105,7 @@ public final class RoiExtractor {
                 }
                 final long dstRun = dstRow + headBytes;
                 if (s == 1) {
-                    if (runBytes < COPY_MEMORY_MIN_BYTES) {
-                        copyRun(srcRow, dstRun, runBytes);
-                    } else {
-                        UnsafeApi.copyMemory(srcRow, dstRun, runBytes);
-                    }
+                    copyRow(srcRow, dstRun, runBytes);
                 } else {
                     gather(srcRow, srcEnd, dstRun, samplesZ, s, shift);
                 }
@@ -133,6 +129,15 @@ public final class RoiExtractor {
             // stride 3 (measured: 3 wide loads and 8 mask-and-shifts per octet are no faster than 8 byte loads),
             // rows too short for an octet, and the block's very last row, where the wide loads would read past it
             gatherBytesScalar(src, dst, count, stride);
+        }
+    }
+
+    /** Copies one contiguous row run: see {@link #COPY_MEMORY_MIN_BYTES}. */
+    static void copyRow(long src, long dst, long bytes) {
+        if (bytes < COPY_MEMORY_MIN_BYTES) {
+            copyRun(src, dst, bytes);
+        } else {
+            UnsafeApi.copyMemory(src, dst, bytes);
         }
     }
 
