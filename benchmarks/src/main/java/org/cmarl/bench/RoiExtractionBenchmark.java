@@ -26,18 +26,21 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One 45^3 ROI written from the volume's plane into a frame slot ({@code roi}), against one straight
  * {@code copyMemory} of the same number of bytes from the same plane ({@code bulkCopy}) measured in the same run:
- * the floor any ROI copy could reach. Report {@code roi / bulkCopy} time per parameter set. Sample-time mode: on a
- * shared machine the median and the minimum of single operations are steadier than a mean.
+ * the floor any ROI copy could reach. Report {@code roi / bulkCopy} (and {@code roiDecimated / bulkCopy}) time per
+ * parameter set. Sample-time mode: on a shared machine the median and the minimum of single operations are steadier
+ * than a mean.
  *
  * <p>Interior: an unclamped window at the image centre. Border: the window clamped on the low x side, the high y
- * side and not on z (location (5, ny - 3, nz / 2)), so part of the frame is zero fill.
+ * side and not on z (location (5, ny - 3, nz / 2)), so part of the frame is zero fill. {@code roiDecimated} reads
+ * from a {@link DecimatedPlane} with every phase built in setup (the steady state of the lazily built planes).
  *
- * <p>Measured (2-core EPYC shared with other jobs, 26 Nov 2026, medians): bulk copy 9-11 us for 364 KB (float32)
- * and 2.3 us for 91 KB (uint8); direct ROI at scale 1 about 20 us (float32) / 13 us (uint8), at scales 2 and 3
- * 46-87 us / 55 us, where a strided row touches 2-3x more cache lines than it uses; from a decimated plane every
- * scale costs about what scale 1 costs (20 us / 10 us). Border windows cost less than interior ones (zero fill is
- * one call per contiguous run). The uint8 ROI stays about 5x the bulk copy: 2,025 rows of 45 bytes, each its own
- * short copy.
+ * <p>Measured (Xeon VM, 2 vCPUs shared with other jobs, load average 1-3, 26 Nov 2026, two runs, medians): bulk
+ * copy 9-10 us for 364 KB (float32) and 2.3-2.6 us for 91 KB (uint8). Direct ROI at scale 1: float32 2.1-2.4x the
+ * bulk copy, uint8 3.2-4.5x (2,025 rows of 45 bytes); at scales 2 and 3 a strided row touches 2-3x more cache lines
+ * than it uses and the reads wait on memory: float32 4-11x, uint8 15-28x in the interior. Decimated: every scale
+ * costs about what scale 1 costs, float32 2.0-2.3x interior and 1.3-1.4x border, uint8 3.6-4.2x interior and
+ * 1.8-3.3x border. The machine is shared, so the same code measured 7 us in one run and 12 us in another: compare
+ * ratios within one run.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)

@@ -12,10 +12,13 @@ package org.cmarl.engine.env;
  * @param freezeDoneAgents    TRAIN only. false (published): every agent keeps acting and the terminal flag is
  *                            re-evaluated every step (not sticky); true: an agent flagged terminal stays put
  *                            (its actions become no-ops with reward 0) and stays terminal for the rest of the episode
- * @param decimatedScales     read scale-2 and scale-3 ROIs from {@link DecimatedPlane}s built once per image (same
- *                            bytes, about 4x faster per ROI, but each costs one pass over the plane and one plane's
- *                            worth of memory per scale: worth it only for many steps on one image, e.g. several
- *                            episodes per loaded image); false (default): strided reads straight from the volume
+ * @param decimatedScales     read scale-2 and scale-3 ROIs through {@link DecimatedPlane}s (same bytes): each row of
+ *                            a decimated phase is gathered from the image the first time a ROI needs it, after which
+ *                            ROIs on that image cost about what a scale-1 ROI costs (2-4x less than strided reads).
+ *                            Memory: the phases used, at most one plane's worth per scale (float32 182 x 218 x 182:
+ *                            29 MB per scale). On in Trainer and Evaluator (measured in EnvStepBenchmark, also with
+ *                            the image changing every episode); false in the 6-argument constructor and the
+ *                            factories below: strided reads straight from the volume, no extra memory
  */
 public record EnvConfig(Mode mode, int agents, boolean multiscale, FrameType frameType, int maxStepsPerEpisode,
                         boolean freezeDoneAgents, boolean decimatedScales) {

@@ -88,6 +88,8 @@ public final class LandmarkEnv implements AutoCloseable {
     // scratch of the oscillation test: distinct values in first-occurrence order and their counts
     private final int[] distinct = new int[HISTORY_LENGTH * 3];
     private final int[] counts = new int[HISTORY_LENGTH];
+    /** The image's size per axis, set at reset: the step loop reads it without allocating. */
+    private final int[] dims = new int[3];
     // float Q-values converted to double, agent-major
     private final double[] qScratch;
 
@@ -241,7 +243,9 @@ public final class LandmarkEnv implements AutoCloseable {
                 landmark[a * 3 + 2] = landmarks[a][2];
             }
         }
-        final int[] dims = {image.nx(), image.ny(), image.nz()};
+        dims[0] = image.nx();
+        dims[1] = image.ny();
+        dims[2] = image.nz();
         switch (spawn.kind()) {
             case RANDOM -> {
                 for (int axis = 0; axis < 3; axis++) {
@@ -281,8 +285,13 @@ public final class LandmarkEnv implements AutoCloseable {
         for (int a = 0; a < agents; a++) {
             distanceMm[a] = hasLandmarks ? distanceToLandmarkMm(a, location) : 0.0;
         }
-        // Frames before the first are zeros (SPEC.md section 3): zero every slot, then push the spawn ROI.
-        UnsafeApi.setMemory(observationAddress(), layout.batchEntryBytes(), (byte) 0);
+        // Frames before the first are zeros (SPEC.md section 3): zero slots 1..3 of every agent (one run each, the
+        // layout is agent-major), then push the spawn ROI into slot 0, which the ROI copy writes in full.
+        final long observation = observationAddress();
+        for (int a = 0; a < agents; a++) {
+            UnsafeApi.setMemory(observation + layout.frameOffset(a, 1),
+                    (ObservationLayout.FRAMES - 1) * layout.frameBytes(), (byte) 0);
+        }
         oldestSlot = 0;
         pushFrames();
     }
@@ -353,7 +362,7 @@ public final class LandmarkEnv implements AutoCloseable {
         }
         final boolean play = config.mode() == Mode.PLAY;
         final boolean train = config.mode() == Mode.TRAIN;
-        final int[] dims = {image.nx(), image.ny(), image.nz()};
+        final int[] dims = this.dims;
 
         // 1. move (or refuse) and 2. reward
         for (int a = 0; a < agents; a++) {

@@ -42,7 +42,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("the evaluator runs EVAL or PLAY, not " + mode);
         }
         this.q = q;
-        this.config = new EnvConfig(mode, q.agents(), true, FrameType.FLOAT32, maxStepsPerEpisode, false);
+        this.config = new EnvConfig(mode, q.agents(), true, FrameType.FLOAT32, maxStepsPerEpisode, false, true);
         if (q.inputRowBytes() != (long) q.agents() * 4 * 45 * 45 * 45 * Float.BYTES) {
             throw new IllegalArgumentException("input rows of " + q.inputRowBytes() + " bytes, expected float32 "
                     + q.agents() + " x 4 x 45^3");

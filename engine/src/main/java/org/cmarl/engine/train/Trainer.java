@@ -97,7 +97,7 @@ public final class Trainer implements AutoCloseable {
         this.actInput = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.FLOAT32,
                 config.device());
         this.env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, agents, config.multiscale(), FrameType.FLOAT32,
-                config.stepsPerEpisode(), false), actInput.block(), 0);
+                config.stepsPerEpisode(), false, true), actInput.block(), 0);
         this.replay = new ReplayMemory(config.memorySize(), agents);
         // one 5-frame window per sampled transition and agent: state and next state are overlapping views of it
         this.transitions = TransitionBatchBuffer.allocate(config.batchSize(), agents, config.device());
