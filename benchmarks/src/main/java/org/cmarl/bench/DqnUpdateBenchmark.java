@@ -51,7 +51,7 @@ public class DqnUpdateBenchmark {
     @Param({"64"})
     int batch;
 
-    /** Observations per forward/backward chunk ({@code --micro_batch}); 0 = the learner's default (32 / agents). */
+    /** Observations per forward/backward chunk ({@code --micro_batch}); 0 = the learner's default (64 / agents). */
     @Param({"0"})
     int microBatch;
 

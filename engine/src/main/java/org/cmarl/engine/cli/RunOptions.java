@@ -147,7 +147,7 @@ public final class RunOptions {
     public Integer batchEpisodes;
 
     @Option(names = "--micro_batch", paramLabel = "N",
-            description = "Training: observations per forward/backward chunk of one update; the gradients are those of the whole --batch_size, smaller chunks keep fewer activations in memory (default 0 = automatic: 32 / agents).")
+            description = "Training: observations per forward/backward chunk of one update; the gradients are those of the whole --batch_size, smaller chunks keep fewer activations in memory (default 0 = automatic: 64 / agents).")
     public int microBatch;
 
     /** Accepts the published float spellings of counts ("1e5") when they are whole numbers. */

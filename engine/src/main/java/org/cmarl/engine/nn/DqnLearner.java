@@ -36,10 +36,12 @@ public final class DqnLearner implements AutoCloseable {
     private final int agents;
     /**
      * Default activation budget of one backward chunk, in observation-agents (observations x agents): CommNet with
-     * 5 agents then runs 6 observations a chunk, Network3d 32. See {@link #lossAndGradients(Tensor, Tensor, int,
-     * int[], float[], boolean[], double)} and benchmarks/README.md for the time against chunk size.
+     * 5 agents then runs 12 observations a chunk (peak about 2.6 GB at batch 64), Network3d 64 (batch 64 in one
+     * chunk). Larger chunks are faster on a CPU (Network3d batch 64: 5.7 s in one chunk, 7.2 s in two), so the
+     * budget is as large as fits comfortably in a 16-24 GB machine. See {@link #lossAndGradients(Tensor, Tensor,
+     * int, int[], float[], boolean[], double)} and benchmarks/README.md.
      */
-    public static final int DEFAULT_CHUNK_OBSERVATION_AGENTS = 32;
+    public static final int DEFAULT_CHUNK_OBSERVATION_AGENTS = 64;
 
     private final AdamOptimizer adam;
     private final int microBatch;

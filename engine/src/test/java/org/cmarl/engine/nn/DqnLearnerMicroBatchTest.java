@@ -77,9 +77,9 @@ class DqnLearnerMicroBatchTest {
 
     @Test
     void shouldSplitActivationBudgetByAgentsWhenMicroBatchIsDefault() {
-        assertEquals(32, DqnLearner.defaultMicroBatch(1));
-        assertEquals(6, DqnLearner.defaultMicroBatch(5));
-        assertEquals(1, DqnLearner.defaultMicroBatch(40));
+        assertEquals(64, DqnLearner.defaultMicroBatch(1));
+        assertEquals(12, DqnLearner.defaultMicroBatch(5));
+        assertEquals(1, DqnLearner.defaultMicroBatch(80));
     }
 
     private static Map<String, float[]> gradients(QNetwork network) {
