@@ -110,13 +110,29 @@ public final class TrainingLog implements AutoCloseable {
             bar.stepTo(state.episode());
             double seconds = (System.nanoTime() - barNanos) / 1e9;
             if (seconds > 1) {
-                bar.setExtraMessage(String.format(Locale.ROOT, " %.0f steps/s %.1f updates/s eps %.3f dist %s",
-                        stepsSinceBar / seconds, updatesSinceBar / seconds, state.epsilon(), lastDistance));
+                bar.setExtraMessage(String.format(Locale.ROOT, " %s eps %.3f dist %s",
+                        rates(stepsSinceBar, updatesSinceBar, seconds), state.epsilon(), lastDistance));
                 stepsSinceBar = 0;
                 updatesSinceBar = 0;
                 barNanos = System.nanoTime();
             }
         }
+    }
+
+    /**
+     * "55 steps/s 1.2 updates/s", or "1.5 steps/s 33 s/update" when updates are slower than one a second (CPU
+     * training with the published batch: an update takes tens of seconds, and "0.0 updates/s" would say nothing).
+     */
+    static String rates(long steps, long updates, double seconds) {
+        double stepRate = steps / seconds;
+        String s = (stepRate >= 10 ? String.format(Locale.ROOT, "%.0f", stepRate)
+                : String.format(Locale.ROOT, "%.2g", stepRate)) + " steps/s";
+        if (updates == 0) {
+            return s + " 0 updates/s";
+        }
+        double updateRate = updates / seconds;
+        return s + (updateRate >= 1 ? String.format(Locale.ROOT, " %.1f updates/s", updateRate)
+                : String.format(Locale.ROOT, " %.0f s/update", seconds / updates));
     }
 
     void epochDone(TrainingState state, Trainer.EpochStats stats, double[] valDistance, boolean improved,
