@@ -33,6 +33,10 @@ import org.cmarl.engine.volume.Volume;
  *   <li>A network reading the buffer as {@code (frames, x, y, z)} sees channel {@code c} = canonical frame
  *       {@code (c - p) & 3}; it computes exactly the published network if conv0's input-channel weight slice for
  *       channel {@code c} is the published slice {@code (c - p) & 3}: {@code W'[:, c] = W[:, (c - p) & 3]}.</li>
+ *   <li>A new frame may be derived from the agent's newest frame ({@link RoiExtractor#extractAfter}: a whole copy
+ *       after a refused move, a shifted copy plus the new planes after a whole-cell move along x or y), so the
+ *       ring belongs to the environment: a caller reads it but never writes into it between {@link #reset} and the
+ *       episode's end (the networks and the evaluator only read).</li>
  *   <li>{@link #copyCanonicalObservation} writes the frames oldest first (the published byte order) for hashing and
  *       parity; {@link #newestFrameOffset(int)} locates the newest frame (what the replay path stores).</li>
  * </ul>
@@ -80,6 +84,10 @@ public final class LandmarkEnv implements AutoCloseable {
     private final boolean[] frozen;
     private final int[] successCount;
     private final RoiWindow[] windows;
+    /** Each agent's window of the newest frame before the current push (swapped with {@link #windows}). */
+    private final RoiWindow[] previousWindows;
+    /** True when the newest slot holds a frame of this episode that the next push may reuse. */
+    private boolean hasPreviousFrame;
     /** Index = scale; null entries when {@link EnvConfig#decimatedScales()} is off or for scale 1. */
     private final DecimatedPlane[] decimated = new DecimatedPlane[MULTISCALE_START_SCALE + 1];
     // histories, oldest entry first: [agent][entry * 3 + axis] and [agent][entry * 6 + action]
@@ -187,8 +195,10 @@ public final class LandmarkEnv implements AutoCloseable {
         this.locationHistory = new int[agents][HISTORY_LENGTH * 3];
         this.qHistory = new double[agents][HISTORY_LENGTH * Q];
         this.qScratch = new double[agents * Q];
+        this.previousWindows = new RoiWindow[agents];
         for (int a = 0; a < agents; a++) {
             windows[a] = new RoiWindow();
+            previousWindows[a] = new RoiWindow();
         }
         if (config.decimatedScales() && config.multiscale()) {
             for (int s = 2; s <= MULTISCALE_START_SCALE; s++) {
@@ -293,6 +303,7 @@ public final class LandmarkEnv implements AutoCloseable {
                     (ObservationLayout.FRAMES - 1) * layout.frameBytes(), (byte) 0);
         }
         oldestSlot = 0;
+        hasPreviousFrame = false;
         pushFrames();
     }
 
@@ -571,16 +582,25 @@ public final class LandmarkEnv implements AutoCloseable {
         if (plane != null) {
             plane.ensureBuiltFor(v); // built lazily: an episode may never reach this scale
         }
+        final int newestSlot = (oldestSlot + ObservationLayout.FRAMES - 1) & (ObservationLayout.FRAMES - 1);
         for (int a = 0; a < agents; a++) {
-            RoiWindow w = windows[a];
+            // the window of the frame now in the newest slot becomes "previous"; the freed object takes the new one
+            RoiWindow w = previousWindows[a];
+            previousWindows[a] = windows[a];
+            windows[a] = w;
             w.set(scale, location[a * 3], location[a * 3 + 1], location[a * 3 + 2], v.nx(), v.ny(), v.nz());
             long dst = base + layout.frameOffset(a, oldestSlot);
+            if (hasPreviousFrame && RoiExtractor.extractAfter(v, w, previousWindows[a], config.frameType(), dst,
+                    base + layout.frameOffset(a, newestSlot))) {
+                continue;
+            }
             if (plane != null) {
                 plane.extract(w, dst);
             } else {
                 RoiExtractor.extract(v, w, config.frameType(), dst);
             }
         }
+        hasPreviousFrame = true;
         oldestSlot = (oldestSlot + 1) & (ObservationLayout.FRAMES - 1);
     }
 
