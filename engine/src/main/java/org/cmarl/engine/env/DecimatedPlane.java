@@ -214,7 +214,7 @@ public final class DecimatedPlane implements AutoCloseable {
         final long rowBytes = (long) n << shift;
         final long planeBytes = rowBytes * n;
         final long headBytes = (long) fz << shift;
-        final long runBytes = (long) (ez - fz) << shift;
+        final int samplesZ = ez - fz;
         final long tailBytes = (long) (n - ez) << shift;
         final long phaseRowBytes = (long) mz << shift;
         if (fx > 0) {
@@ -238,14 +238,9 @@ public final class DecimatedPlane implements AutoCloseable {
                 if ((bits[(int) (row >>> 6)] & (1L << row)) == 0) {
                     buildRow(p, i, j);
                 }
-                final long dstRow = dstPlane + cy * rowBytes;
-                if (headBytes > 0) {
-                    RoiExtractor.zeroRun(dstRow, headBytes);
-                }
-                RoiExtractor.copyRow(phaseBase + row * phaseRowBytes + k0Bytes, dstRow + headBytes, runBytes);
-                if (tailBytes > 0) {
-                    RoiExtractor.zeroRun(dstRow + headBytes + runBytes, tailBytes);
-                }
+                // stride 1: a decimated row is contiguous, so srcEnd (only read by gathers) is not needed
+                RoiExtractor.writeRow(phaseBase + row * phaseRowBytes + k0Bytes, 0, dstPlane + cy * rowBytes,
+                        headBytes, samplesZ, tailBytes, 1, shift);
             }
         }
     }

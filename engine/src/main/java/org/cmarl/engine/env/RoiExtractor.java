@@ -144,7 +144,6 @@ public final class RoiExtractor {
         final long nz = volume.nz();
         final long rowBytes = (long) N << shift;
         final long headBytes = (long) fz << shift;
-        final long runBytes = (long) samplesZ << shift;
         final long tailBytes = (long) (N - ez) << shift;
         for (int cx = x0; cx < x1; cx++) {
             final boolean xIn = cx >= fx && cx < ex;
@@ -157,18 +156,7 @@ public final class RoiExtractor {
                 }
                 final long sy = window.lo(1) + (long) (cy - fy) * s;
                 final long srcRow = src + (((sx * ny + sy) * nz + window.lo(2)) << shift);
-                if (headBytes > 0) {
-                    zeroRun(dstRow, headBytes);
-                }
-                final long dstRun = dstRow + headBytes;
-                if (s == 1) {
-                    copyRow(srcRow, dstRun, runBytes);
-                } else {
-                    gather(srcRow, srcEnd, dstRun, samplesZ, s, shift);
-                }
-                if (tailBytes > 0) {
-                    zeroRun(dstRun + runBytes, tailBytes);
-                }
+                writeRow(srcRow, srcEnd, dstRow, headBytes, samplesZ, tailBytes, s, shift);
             }
         }
     }
@@ -192,7 +180,6 @@ public final class RoiExtractor {
         final long rowBytes = (long) N << shift;
         final long planeBytes = rowBytes * N;
         final long headBytes = (long) fz << shift;
-        final long runBytes = (long) samplesZ << shift;
         final long tailBytes = (long) (N - ez) << shift;
         final long srcStepX = ((long) s * ny * nz) << shift;
         final long srcStepY = ((long) s * nz) << shift;
@@ -215,20 +202,30 @@ public final class RoiExtractor {
             }
             long srcRow = srcPlane;
             for (int cy = fy; cy < ey; cy++, srcRow += srcStepY) {
-                final long dstRow = dstPlane + cy * rowBytes;
-                if (headBytes > 0) {
-                    zeroRun(dstRow, headBytes);
-                }
-                final long dstRun = dstRow + headBytes;
-                if (s == 1) {
-                    copyRow(srcRow, dstRun, runBytes);
-                } else {
-                    gather(srcRow, srcEnd, dstRun, samplesZ, s, shift);
-                }
-                if (tailBytes > 0) {
-                    zeroRun(dstRun + runBytes, tailBytes);
-                }
+                writeRow(srcRow, srcEnd, dstPlane + cy * rowBytes, headBytes, samplesZ, tailBytes, s, shift);
             }
+        }
+    }
+
+    /**
+     * One screen row: {@code headBytes} of zeros (clamped cells before the image), {@code samples} elements read
+     * every {@code stride} elements from {@code srcRow}, {@code tailBytes} of zeros. Shared by the direct path, the
+     * reused-frame path and {@link DecimatedPlane} (stride 1).
+     */
+    static void writeRow(long srcRow, long srcEnd, long dstRow, long headBytes, int samples, long tailBytes,
+                         int stride, int shift) {
+        if (headBytes > 0) {
+            zeroRun(dstRow, headBytes);
+        }
+        final long dstRun = dstRow + headBytes;
+        final long runBytes = (long) samples << shift;
+        if (stride == 1) {
+            copyRow(srcRow, dstRun, runBytes);
+        } else {
+            gather(srcRow, srcEnd, dstRun, samples, stride, shift);
+        }
+        if (tailBytes > 0) {
+            zeroRun(dstRun + runBytes, tailBytes);
         }
     }
 

@@ -1,12 +1,8 @@
 package org.cmarl.engine.nn;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.BoolOptional;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.memory.NativeBlock;
 
@@ -52,8 +48,6 @@ public final class ObservationBuffer implements AutoCloseable {
         public int bytes() { return bytes; }
     }
 
-    /** Alignment of the block: a cache line and the widest SIMD load libtorch's kernels use. */
-    private static final int ALIGNMENT_BYTES = 64;
     private static final long FRAME_VALUES = (long) NetworkConfig.ROI_VOXELS * NetworkConfig.ROI_VOXELS
             * NetworkConfig.ROI_VOXELS;
 
@@ -79,28 +73,9 @@ public final class ObservationBuffer implements AutoCloseable {
             NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS};
         torch.ScalarType scalarType = elementType == ElementType.FLOAT32 ? torch.ScalarType.Float
                 : torch.ScalarType.Byte;
-        if (device == Device.CUDA) {
-            // Page-locked host memory from libtorch, owned through the block (its release closes the tensor), so the
-            // one host -> device copy per forward is a DMA transfer straight from what the environment wrote.
-            try (PointerScope scope = new PointerScope()) {
-                TensorOptions pinned = new TensorOptions(scalarType).pinned_memory(new BoolOptional(true));
-                Tensor host = Torch.keep(scope, torch.empty(shape, pinned, new MemoryFormatOptional()));
-                this.block = NativeBlock.ofForeign(host.data_ptr().address(), bytes, ALIGNMENT_BYTES, host::close);
-            }
-        } else {
-            this.block = NativeBlock.allocate(bytes, ALIGNMENT_BYTES);
-        }
-        final long blockAddress = block.address();
-        try (PointerScope scope = new PointerScope()) {
-            Pointer data = new Pointer() {
-                {
-                    // Not owning: no deallocator, the block frees the bytes.
-                    this.address = blockAddress;
-                }
-            };
-            // from_blob without a deleter: the tensor views the block's bytes; close() frees it before the block.
-            this.view = Torch.keep(scope, torch.from_blob(data, shape, new TensorOptions(scalarType)));
-        }
+        // on CUDA page-locked: the one copy per forward is a pinned host -> device transfer
+        this.block = HostTensorBlock.allocate(shape, scalarType, bytes, device);
+        this.view = HostTensorBlock.view(block, shape, scalarType);
     }
 
     /** A buffer for a network on the CPU: {@link #allocate(int, int, ElementType, Device)} with {@link Device#CPU}. */

@@ -1,11 +1,6 @@
 package org.cmarl.engine.nn;
 
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.BoolOptional;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.memory.NativeBlock;
 
@@ -42,8 +37,6 @@ public final class TransitionBatchBuffer implements AutoCloseable {
     /** Bytes of one uint8 45^3 frame. */
     public static final long FRAME_BYTES = (long) NetworkConfig.ROI_VOXELS * NetworkConfig.ROI_VOXELS
             * NetworkConfig.ROI_VOXELS;
-    /** Alignment of the block: a cache line and the widest SIMD load libtorch's kernels use. */
-    private static final int ALIGNMENT_BYTES = 64;
 
     private final int capacityBatch;
     private final int agents;
@@ -63,27 +56,9 @@ public final class TransitionBatchBuffer implements AutoCloseable {
         }
         long[] shape = {capacityBatch, agents, WINDOW_FRAMES, NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS,
             NetworkConfig.ROI_VOXELS};
-        if (device == Device.CUDA) {
-            // Page-locked host memory from libtorch, owned through the block (its release closes the tensor): the
-            // host -> device copies of the forward passes are DMA transfers (see ObservationBuffer).
-            try (PointerScope scope = new PointerScope()) {
-                TensorOptions pinned = new TensorOptions(torch.ScalarType.Byte).pinned_memory(new BoolOptional(true));
-                Tensor host = Torch.keep(scope, torch.empty(shape, pinned, new MemoryFormatOptional()));
-                this.block = NativeBlock.ofForeign(host.data_ptr().address(), bytes, ALIGNMENT_BYTES, host::close);
-            }
-        } else {
-            this.block = NativeBlock.allocate(bytes, ALIGNMENT_BYTES);
-        }
-        final long blockAddress = block.address();
-        try (PointerScope scope = new PointerScope()) {
-            Pointer data = new Pointer() {
-                {
-                    // Not owning: no deallocator, the block frees the bytes.
-                    this.address = blockAddress;
-                }
-            };
-            this.view = Torch.keep(scope, torch.from_blob(data, shape, new TensorOptions(torch.ScalarType.Byte)));
-        }
+        // on CUDA page-locked: the host -> device copies of the forward passes are DMA transfers
+        this.block = HostTensorBlock.allocate(shape, torch.ScalarType.Byte, bytes, device);
+        this.view = HostTensorBlock.view(block, shape, torch.ScalarType.Byte);
     }
 
     /** A buffer for networks on the CPU. */
