@@ -224,24 +224,16 @@ public final class DecimatedPlane implements AutoCloseable {
             UnsafeApi.setMemory(dstAddress + ex * planeBytes, (n - ex) * planeBytes, (byte) 0);
         }
         for (int cx = fx; cx < ex; cx++) {
-            final long dstPlane = dstAddress + cx * planeBytes;
             final int i = i0 + cx - fx;
-            if (fy > 0) {
-                UnsafeApi.setMemory(dstPlane, fy * rowBytes, (byte) 0);
-            }
-            if (ey < n) {
-                UnsafeApi.setMemory(dstPlane + ey * rowBytes, (n - ey) * rowBytes, (byte) 0);
-            }
-            for (int cy = fy; cy < ey; cy++) {
-                final int j = j0 + cy - fy;
-                final long row = (long) i * my + j;
+            final long firstRow = (long) i * my + j0;
+            for (long row = firstRow; row < firstRow + (ey - fy); row++) {
                 if ((bits[(int) (row >>> 6)] & (1L << row)) == 0) {
-                    buildRow(p, i, j);
+                    buildRow(p, i, (int) (row - (long) i * my));
                 }
-                // stride 1: a decimated row is contiguous, so srcEnd (only read by gathers) is not needed
-                RoiExtractor.writeRow(phaseBase + row * phaseRowBytes + k0Bytes, 0, dstPlane + cy * rowBytes,
-                        headBytes, samplesZ, tailBytes, 1, shift);
             }
+            // stride 1: a decimated row is contiguous, so srcEnd (only read by gathers) is not needed
+            RoiExtractor.writePlaneRows(phaseBase + firstRow * phaseRowBytes + k0Bytes, phaseRowBytes, 0, 0, n, fy,
+                    ey, headBytes, samplesZ, tailBytes, 1, shift, dstAddress + cx * planeBytes);
         }
     }
 

@@ -13,8 +13,9 @@ import org.cmarl.engine.volume.Volume;
  *   offset(cx, cy, cz) = ((cx * 45 + cy) * 45 + cz) * elementBytes
  * </pre>
  * The volume's layout has z fastest too, so a screen row (fixed cx, cy) is one run of the volume's z axis:
- * contiguous at scale 1 (one {@code copyMemory}, or 8-byte moves for a short uint8 row), every {@code scale}-th voxel
- * at scales 2 and 3 (a gather loop; uint8 at scale 2: 8 samples from two 8-byte loads).
+ * contiguous at scale 1 (a whole row, unclamped along z: fixed-count 8-byte moves, {@link #writePlaneRows}), every
+ * {@code scale}-th voxel at scales 2 and 3 (a gather loop; uint8 at scale 2: 8 samples from two 8-byte loads; the
+ * default path reads those scales from a {@link DecimatedPlane}, where their rows are contiguous too).
  * Cells outside the window's filled range are written as 0 (a slot is reused, so it is never assumed clean).
  */
 public final class RoiExtractor {
@@ -23,10 +24,10 @@ public final class RoiExtractor {
 
     private static final int N = RoiWindow.SIZE;
     /**
-     * Row runs this long or longer go through {@code Unsafe.copyMemory}, shorter ones through 8-byte loads and
-     * stores. Measured on the sample scans (26 Nov 2026): a 45-byte uint8 row is about 20% faster with 8-byte moves
-     * (the per-call overhead of copyMemory is comparable to the copy), a 180-byte float32 row about 12% faster with
-     * copyMemory (wider vector moves).
+     * Partial row runs (a window clamped along z) this long or longer go through {@code Unsafe.copyMemory}, shorter
+     * ones through a loop of 8-byte loads and stores: the per-call overhead of copyMemory is comparable to copying a
+     * 45-byte row. Whole rows take neither: fixed-count moves that C2 unrolls, measured faster than both for uint8
+     * and float32 ({@link #copyWholeByteRows}, {@link #copyWholeFloatRow}).
      */
     static final int COPY_MEMORY_MIN_BYTES = 128;
 
@@ -146,18 +147,15 @@ public final class RoiExtractor {
         final long headBytes = (long) fz << shift;
         final long tailBytes = (long) (N - ez) << shift;
         for (int cx = x0; cx < x1; cx++) {
-            final boolean xIn = cx >= fx && cx < ex;
-            final long sx = window.lo(0) + (long) (cx - fx) * s;
-            for (int cy = y0; cy < y1; cy++) {
-                final long dstRow = dstAddress + ((long) cx * N + cy) * rowBytes;
-                if (!xIn || cy < fy || cy >= ey) {
-                    zeroRun(dstRow, rowBytes);
-                    continue;
-                }
-                final long sy = window.lo(1) + (long) (cy - fy) * s;
-                final long srcRow = src + (((sx * ny + sy) * nz + window.lo(2)) << shift);
-                writeRow(srcRow, srcEnd, dstRow, headBytes, samplesZ, tailBytes, s, shift);
+            final long dstPlane = dstAddress + (long) cx * N * rowBytes;
+            if (cx < fx || cx >= ex) {
+                zeroRun(dstPlane + y0 * rowBytes, (y1 - y0) * rowBytes);
+                continue;
             }
+            final long sx = window.lo(0) + (long) (cx - fx) * s;
+            final long srcPlane = src + (((sx * ny + window.lo(1)) * nz + window.lo(2)) << shift);
+            writePlaneRows(srcPlane, (s * nz) << shift, srcEnd, y0, y1, fy, ey, headBytes, samplesZ, tailBytes, s,
+                    shift, dstPlane);
         }
     }
 
@@ -192,18 +190,46 @@ public final class RoiExtractor {
         }
         long srcPlane = srcBase + ((((long) startX * ny + startY) * nz + startZ) << shift);
         for (int cx = fx; cx < ex; cx++, srcPlane += srcStepX) {
-            final long dstPlane = dstAddress + cx * planeBytes;
-            // rows outside [fy, ey) are zero: one contiguous run before and one after, each a single call
-            if (fy > 0) {
-                UnsafeApi.setMemory(dstPlane, fy * rowBytes, (byte) 0);
+            writePlaneRows(srcPlane, srcStepY, srcEnd, 0, N, fy, ey, headBytes, samplesZ, tailBytes, s, shift,
+                    dstAddress + cx * planeBytes);
+        }
+    }
+
+    /**
+     * Rows {@code [y0, y1)} of one frame plane at {@code dstPlane}: row {@code cy} inside {@code [fy, ey)} is
+     * sampled ({@link #writeRow}) from the source row at {@code srcPlane + (cy - fy) * srcRowStrideBytes}, the
+     * others are 0. Shared by the direct path, the reused-frame path and {@link DecimatedPlane}.
+     */
+    static void writePlaneRows(long srcPlane, long srcRowStrideBytes, long srcEnd, int y0, int y1, int fy, int ey,
+                               long headBytes, int samples, long tailBytes, int stride, int shift, long dstPlane) {
+        final long rowBytes = (long) N << shift;
+        final int first = Math.max(y0, fy);
+        final int end = Math.min(y1, ey);
+        if (first >= end) {
+            zeroRun(dstPlane + y0 * rowBytes, (y1 - y0) * rowBytes);
+            return;
+        }
+        if (first > y0) {
+            zeroRun(dstPlane + y0 * rowBytes, (first - y0) * rowBytes);
+        }
+        if (end < y1) {
+            zeroRun(dstPlane + end * rowBytes, (y1 - end) * rowBytes);
+        }
+        long srcRow = srcPlane + (first - fy) * srcRowStrideBytes;
+        long dstRow = dstPlane + first * rowBytes;
+        if (stride == 1 && samples == N) {
+            // unclamped along z at scale 1 or from a decimated plane: whole contiguous rows
+            if (shift == 0) {
+                copyWholeByteRows(srcRow, srcRowStrideBytes, end - first, dstRow);
+            } else {
+                for (int cy = first; cy < end; cy++, srcRow += srcRowStrideBytes, dstRow += rowBytes) {
+                    copyWholeFloatRow(srcRow, dstRow);
+                }
             }
-            if (ey < N) {
-                UnsafeApi.setMemory(dstPlane + ey * rowBytes, (N - ey) * rowBytes, (byte) 0);
-            }
-            long srcRow = srcPlane;
-            for (int cy = fy; cy < ey; cy++, srcRow += srcStepY) {
-                writeRow(srcRow, srcEnd, dstPlane + cy * rowBytes, headBytes, samplesZ, tailBytes, s, shift);
-            }
+            return;
+        }
+        for (int cy = first; cy < end; cy++, srcRow += srcRowStrideBytes, dstRow += rowBytes) {
+            writeRow(srcRow, srcEnd, dstRow, headBytes, samples, tailBytes, stride, shift);
         }
     }
 
@@ -243,6 +269,45 @@ public final class RoiExtractor {
             // rows too short for an octet, and the block's very last row, where the wide loads would read past it
             gatherBytesScalar(src, dst, count, stride);
         }
+    }
+
+    /**
+     * {@code rows} whole 45-byte uint8 rows, read {@code srcRowStrideBytes} apart from {@code src}, written back to
+     * back from {@code dst}: per row six 8-byte moves, the last overlapping the fifth, loads before stores.
+     * Straight-line code: a row is too short for a loop or a {@code copyMemory} call to pay off. Stores are the
+     * bound: Java 17 has no wider scalar move, and the incubating Vector API on direct buffers is not intrinsified
+     * (measured 15x slower). Aligning the stores to 8 bytes by assembling the word that straddles two rows was
+     * measured slower too (the bookkeeping costs more than the split stores it saves); {@code benchmarks/README.md}.
+     */
+    static void copyWholeByteRows(long src, long srcRowStrideBytes, int rows, long dst) {
+        long s = src;
+        long d = dst;
+        for (int y = 0; y < rows; y++, s += srcRowStrideBytes, d += N) {
+            final long a0 = UnsafeApi.getLong(s);
+            final long a1 = UnsafeApi.getLong(s + 8);
+            final long a2 = UnsafeApi.getLong(s + 16);
+            final long a3 = UnsafeApi.getLong(s + 24);
+            final long a4 = UnsafeApi.getLong(s + 32);
+            final long a5 = UnsafeApi.getLong(s + 37);
+            UnsafeApi.putLong(d, a0);
+            UnsafeApi.putLong(d + 8, a1);
+            UnsafeApi.putLong(d + 16, a2);
+            UnsafeApi.putLong(d + 24, a3);
+            UnsafeApi.putLong(d + 32, a4);
+            UnsafeApi.putLong(d + 37, a5);
+        }
+    }
+
+    /**
+     * One whole 180-byte float32 row: 22 8-byte moves and one overlapping the last, a constant-count loop that C2
+     * unrolls; measured 25% faster per frame than one {@code copyMemory} per row (26 Nov 2026,
+     * {@code benchmarks/README.md}).
+     */
+    static void copyWholeFloatRow(long src, long dst) {
+        for (int k = 0; k < 176; k += 8) {
+            UnsafeApi.putLong(dst + k, UnsafeApi.getLong(src + k));
+        }
+        UnsafeApi.putLong(dst + 172, UnsafeApi.getLong(src + 172));
     }
 
     /** Copies one contiguous row run: see {@link #COPY_MEMORY_MIN_BYTES}. */

@@ -121,6 +121,62 @@ class RoiExtractorTest {
     }
 
     /**
+     * Frame slots have every alignment (a uint8 frame is 91,125 bytes, odd; a float32 one 364,500, 4 mod 8) and the
+     * whole-row copy aligns its stores to 8 bytes, assembling the words that straddle two rows: every start offset
+     * mod 8, every scale, direct and decimated, and not one byte written outside the frame.
+     */
+    @ParameterizedTest(name = "scale {0} {1}")
+    @MethodSource("scalesAndTypes")
+    void shouldWriteExactlyTheFrameWhenSlotHasAnyAlignment(int scale, FrameType type) {
+        final int nx = 100;
+        final int ny = 110;
+        final int nz = 120;
+        final int guard = 16;
+        final long frameBytes = RoiExtractor.frameBytes(type);
+        try (Volume v = patterned(nx, ny, nz);
+             NativeBlock block = NativeBlock.allocate(frameBytes + 2L * guard + 8, 64);
+             DecimatedPlane decimated = scale > 1 ? new DecimatedPlane(scale, type) : null) {
+            if (decimated != null) {
+                decimated.rebuild(v);
+            }
+            RoiWindow window = new RoiWindow();
+            int[][] at = {{nx / 2, ny / 2, nz / 2}, {nx / 2, ny / 2, 1}, {nx / 2, ny / 2, nz - 2}, {1, ny - 2, nz / 2},
+                    {nx - 1, 0, nz / 2}};
+            for (int misalign = 0; misalign < 8; misalign += type.bytes()) {
+                final int offset = guard + misalign;
+                for (int[] p : at) {
+                    for (int path = 0; path < (decimated == null ? 1 : 2); path++) {
+                        org.agrona.UnsafeApi.setMemory(block.address(), block.capacityBytes(), (byte) 0x7f);
+                        window.set(scale, p[0], p[1], p[2], nx, ny, nz);
+                        if (path == 0) {
+                            RoiExtractor.extract(v, window, type, block.address() + offset);
+                        } else {
+                            decimated.extract(window, block.address() + offset);
+                        }
+                        assertFrameEquals(v, block, offset, type, scale, p[0], p[1], p[2]);
+                        for (long b = 0; b < block.capacityBytes(); b++) {
+                            if (b < offset || b >= offset + frameBytes) {
+                                assertEquals((byte) 0x7f, block.buffer().getByte((int) b), "byte " + (b - offset)
+                                        + " relative to the frame start (offset " + offset + ") was written");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> scalesAndTypes() {
+        List<Arguments> out = new ArrayList<>();
+        for (int scale = 1; scale <= 3; scale++) {
+            for (FrameType type : FrameType.values()) {
+                out.add(Arguments.of(scale, type));
+            }
+        }
+        return out.stream();
+    }
+
+    /**
      * Every corner, edge and face (products of {0, 1, middle, last}), plus, one axis at a time with the others in
      * the middle, both sides of every clamp threshold of the three scales.
      */
@@ -163,6 +219,12 @@ class RoiExtractorTest {
     }
 
     static void assertFrameEquals(Volume v, NativeBlock frame, FrameType type, int scale, int x, int y, int z) {
+        assertFrameEquals(v, frame, 0, type, scale, x, y, z);
+    }
+
+    /** The frame written {@code offsetBytes} into {@code frame}. */
+    static void assertFrameEquals(Volume v, NativeBlock frame, int offsetBytes, FrameType type, int scale, int x,
+                                  int y, int z) {
         int[] vx = referenceAxis(x, scale, v.nx());
         int[] vy = referenceAxis(y, scale, v.ny());
         int[] vz = referenceAxis(z, scale, v.nz());
@@ -171,8 +233,8 @@ class RoiExtractorTest {
                 for (int cz = 0; cz < N; cz++) {
                     int cell = (cx * N + cy) * N + cz;
                     float expected = referenceValue(v, vx, vy, vz, cx, cy, cz, type);
-                    float actual = type == FrameType.FLOAT32 ? frame.buffer().getFloat(cell * 4)
-                            : frame.buffer().getByte(cell) & 0xFF;
+                    float actual = type == FrameType.FLOAT32 ? frame.buffer().getFloat(offsetBytes + cell * 4)
+                            : frame.buffer().getByte(offsetBytes + cell) & 0xFF;
                     if (expected != actual) {
                         assertEquals(expected, actual, "scale " + scale + " at (" + x + "," + y + "," + z
                                 + ") in " + v.nx() + "x" + v.ny() + "x" + v.nz() + ", cell (" + cx + "," + cy + ","
