@@ -27,7 +27,7 @@ public final class RoiExtractor {
      * Partial row runs (a window clamped along z) this long or longer go through {@code Unsafe.copyMemory}, shorter
      * ones through a loop of 8-byte loads and stores: the per-call overhead of copyMemory is comparable to copying a
      * 45-byte row. Whole rows take neither: fixed-count moves that C2 unrolls, measured faster than both for uint8
-     * and float32 ({@link #copyWholeByteRows}, {@link #copyWholeFloatRow}).
+     * and float32 ({@link #copyWholeByteRows}, {@link #copyWholeFloatRows}).
      */
     static final int COPY_MEMORY_MIN_BYTES = 128;
 
@@ -222,9 +222,7 @@ public final class RoiExtractor {
             if (shift == 0) {
                 copyWholeByteRows(srcRow, srcRowStrideBytes, end - first, dstRow);
             } else {
-                for (int cy = first; cy < end; cy++, srcRow += srcRowStrideBytes, dstRow += rowBytes) {
-                    copyWholeFloatRow(srcRow, dstRow);
-                }
+                copyWholeFloatRows(srcRow, srcRowStrideBytes, end - first, dstRow);
             }
             return;
         }
@@ -299,15 +297,20 @@ public final class RoiExtractor {
     }
 
     /**
-     * One whole 180-byte float32 row: 22 8-byte moves and one overlapping the last, a constant-count loop that C2
-     * unrolls; measured 25% faster per frame than one {@code copyMemory} per row (26 Nov 2026,
-     * {@code benchmarks/README.md}).
+     * {@code rows} whole 180-byte float32 rows, read {@code srcRowStrideBytes} apart from {@code src}, written back to
+     * back from {@code dst}: per row 22 8-byte moves and one overlapping the last. Measured 25% faster per frame than
+     * one {@code copyMemory} per row, but only with the row loop and the move loop in one method: the same moves as
+     * a per-row call (not inlined, or written out straight) ran 1.5x slower (26 Nov 2026, {@code benchmarks/README.md}).
      */
-    static void copyWholeFloatRow(long src, long dst) {
-        for (int k = 0; k < 176; k += 8) {
-            UnsafeApi.putLong(dst + k, UnsafeApi.getLong(src + k));
+    static void copyWholeFloatRows(long src, long srcRowStrideBytes, int rows, long dst) {
+        long s = src;
+        long d = dst;
+        for (int y = 0; y < rows; y++, s += srcRowStrideBytes, d += 4 * N) {
+            for (int k = 0; k < 176; k += 8) {
+                UnsafeApi.putLong(d + k, UnsafeApi.getLong(s + k));
+            }
+            UnsafeApi.putLong(d + 172, UnsafeApi.getLong(s + 172));
         }
-        UnsafeApi.putLong(dst + 172, UnsafeApi.getLong(src + 172));
     }
 
     /** Copies one contiguous row run: see {@link #COPY_MEMORY_MIN_BYTES}. */
