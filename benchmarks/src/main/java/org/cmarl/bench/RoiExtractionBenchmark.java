@@ -34,13 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * side and not on z (location (5, ny - 3, nz / 2)), so part of the frame is zero fill. {@code roiDecimated} reads
  * from a {@link DecimatedPlane} with every phase built in setup (the steady state of the lazily built planes).
  *
- * <p>Measured (Xeon VM, 2 vCPUs shared with other jobs, load average 1-3, 26 Nov 2026, two runs, medians): bulk
- * copy 9-10 us for 364 KB (float32) and 2.3-2.6 us for 91 KB (uint8). Direct ROI at scale 1: float32 2.1-2.4x the
- * bulk copy, uint8 3.2-4.5x (2,025 rows of 45 bytes); at scales 2 and 3 a strided row touches 2-3x more cache lines
- * than it uses and the reads wait on memory: float32 4-11x, uint8 15-28x in the interior. Decimated: every scale
- * costs about what scale 1 costs, float32 2.0-2.3x interior and 1.3-1.4x border, uint8 3.6-4.2x interior and
- * 1.8-3.3x border. The machine is shared, so the same code measured 7 us in one run and 12 us in another: compare
- * ratios within one run.
+ * <p>Figures, and why uint8 frames stop at about 2.3x the bulk copy ({@link RoiRowFloorBenchmark}):
+ * {@code benchmarks/README.md}, "Environment step and ROI extraction".
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
