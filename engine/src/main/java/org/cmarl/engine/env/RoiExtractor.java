@@ -52,10 +52,16 @@ public final class RoiExtractor {
      * {@code dstAddress}, exactly {@link #frameBytes(FrameType)} bytes.
      */
     public static void extract(Volume volume, RoiWindow window, FrameType type, long dstAddress) {
+        copyFromVolume(volume, window, type, 0, N, 0, N, dstAddress);
+    }
+
+    /** {@link #copyRows} of the rows {@code [x0, x1) x [y0, y1)} read from the volume's plane of {@code type}. */
+    private static void copyFromVolume(Volume volume, RoiWindow window, FrameType type, int x0, int x1, int y0,
+                                       int y1, long dstAddress) {
         final long src = type == FrameType.FLOAT32 ? volume.floatAddress() : volume.byteAddress();
         final long srcEnd = src + ((long) volume.voxelCount() << (type == FrameType.FLOAT32 ? 2 : 0));
         copyRows(window, window.lo(0), window.lo(1), window.lo(2), volume.ny(), volume.nz(), window.scale(), src,
-                srcEnd, type, dstAddress);
+                srcEnd, type, x0, x1, y0, y1, dstAddress);
     }
 
     /**
@@ -105,7 +111,7 @@ public final class RoiExtractor {
         final long strideBytes = (moved == 0 ? (long) N * N : N) << shift;
         final long offset = k * strideBytes;
         // for y, the bytes that land in the |k| new rows of each plane come from the neighbouring plane and are
-        // overwritten by writeRows below
+        // overwritten by copyFromVolume below
         if (k >= 0) {
             UnsafeApi.copyMemory(previousAddress + offset, dstAddress, frameBytes - offset);
         } else {
@@ -113,7 +119,7 @@ public final class RoiExtractor {
         }
         final int from = k >= 0 ? N - k : 0;
         final int to = k >= 0 ? N : -k;
-        writeRows(volume, window, type, moved == 0 ? from : 0, moved == 0 ? to : N, moved == 1 ? from : 0,
+        copyFromVolume(volume, window, type, moved == 0 ? from : 0, moved == 0 ? to : N, moved == 1 ? from : 0,
                 moved == 1 ? to : N, dstAddress);
         return true;
     }
@@ -124,48 +130,16 @@ public final class RoiExtractor {
     }
 
     /**
-     * Writes the rows {@code [x0, x1) x [y0, y1)} (all 45 z cells) of {@code window} exactly as {@link #extract}
-     * would: cell {@code c} of an axis samples {@code lo + (c - firstCell) * scale} inside
-     * {@code [firstCell, endCell)} and is 0 outside.
-     */
-    private static void writeRows(Volume volume, RoiWindow window, FrameType type, int x0, int x1, int y0, int y1,
-                                  long dstAddress) {
-        final int shift = type == FrameType.FLOAT32 ? 2 : 0;
-        final long src = type == FrameType.FLOAT32 ? volume.floatAddress() : volume.byteAddress();
-        final long srcEnd = src + ((long) volume.voxelCount() << shift);
-        final int s = window.scale();
-        final int fx = window.firstCell(0);
-        final int ex = window.endCell(0);
-        final int fy = window.firstCell(1);
-        final int ey = window.endCell(1);
-        final int fz = window.firstCell(2);
-        final int ez = window.endCell(2);
-        final int samplesZ = ez - fz;
-        final long ny = volume.ny();
-        final long nz = volume.nz();
-        final long rowBytes = (long) N << shift;
-        final long headBytes = (long) fz << shift;
-        final long tailBytes = (long) (N - ez) << shift;
-        for (int cx = x0; cx < x1; cx++) {
-            final long dstPlane = dstAddress + (long) cx * N * rowBytes;
-            if (cx < fx || cx >= ex) {
-                zeroRun(dstPlane + y0 * rowBytes, (y1 - y0) * rowBytes);
-                continue;
-            }
-            final long sx = window.lo(0) + (long) (cx - fx) * s;
-            final long srcPlane = src + (((sx * ny + window.lo(1)) * nz + window.lo(2)) << shift);
-            writePlaneRows(srcPlane, (s * nz) << shift, srcEnd, y0, y1, fy, ey, headBytes, samplesZ, tailBytes, s,
-                    shift, dstPlane);
-        }
-    }
-
-    /**
-     * The copy loop of the direct path: the source is a C-order block of
-     * {@code (?, ny, nz)} elements at {@code srcBase}, readable up to {@code srcEnd} (exclusive); screen cell
-     * {@code firstCell + k} on an axis reads source index {@code start + k * stride} on that axis.
+     * Writes the rows {@code [x0, x1) x [y0, y1)} (all 45 z cells) of {@code window}'s frame, the one copy loop of
+     * the direct path (the whole frame), the reused-frame path (the new planes or rows) and {@link DecimatedPlane}
+     * (the whole frame from a phase block, stride 1): the source is a C-order block of {@code (?, ny, nz)} elements
+     * at {@code srcBase}, readable up to {@code srcEnd} (exclusive); screen cell {@code firstCell + k} on an axis
+     * reads source index {@code start + k * stride} on that axis, and cells outside {@code [firstCell, endCell)} are
+     * 0.
      */
     static void copyRows(RoiWindow window, int startX, int startY, int startZ, int ny, int nz, int stride,
-                         long srcBase, long srcEnd, FrameType type, long dstAddress) {
+                         long srcBase, long srcEnd, FrameType type, int x0, int x1, int y0, int y1,
+                         long dstAddress) {
         final int shift = type == FrameType.FLOAT32 ? 2 : 0;
         final int s = stride;
         final int fx = window.firstCell(0);
@@ -179,26 +153,24 @@ public final class RoiExtractor {
         final long planeBytes = rowBytes * N;
         final long headBytes = (long) fz << shift;
         final long tailBytes = (long) (N - ez) << shift;
-        final long srcStepX = ((long) s * ny * nz) << shift;
         final long srcStepY = ((long) s * nz) << shift;
-
-        if (fx > 0) {
-            UnsafeApi.setMemory(dstAddress, fx * planeBytes, (byte) 0);
-        }
-        if (ex < N) {
-            UnsafeApi.setMemory(dstAddress + ex * planeBytes, (N - ex) * planeBytes, (byte) 0);
-        }
-        long srcPlane = srcBase + ((((long) startX * ny + startY) * nz + startZ) << shift);
-        for (int cx = fx; cx < ex; cx++, srcPlane += srcStepX) {
-            writePlaneRows(srcPlane, srcStepY, srcEnd, 0, N, fy, ey, headBytes, samplesZ, tailBytes, s, shift,
-                    dstAddress + cx * planeBytes);
+        for (int cx = x0; cx < x1; cx++) {
+            final long dstPlane = dstAddress + cx * planeBytes;
+            if (cx < fx || cx >= ex) {
+                zeroRun(dstPlane + y0 * rowBytes, (y1 - y0) * rowBytes);
+                continue;
+            }
+            final long sx = startX + (long) (cx - fx) * s;
+            final long srcPlane = srcBase + (((sx * ny + startY) * nz + startZ) << shift);
+            writePlaneRows(srcPlane, srcStepY, srcEnd, y0, y1, fy, ey, headBytes, samplesZ, tailBytes, s, shift,
+                    dstPlane);
         }
     }
 
     /**
      * Rows {@code [y0, y1)} of one frame plane at {@code dstPlane}: row {@code cy} inside {@code [fy, ey)} is
      * sampled ({@link #writeRow}) from the source row at {@code srcPlane + (cy - fy) * srcRowStrideBytes}, the
-     * others are 0. Shared by the direct path, the reused-frame path and {@link DecimatedPlane}.
+     * others are 0.
      */
     static void writePlaneRows(long srcPlane, long srcRowStrideBytes, long srcEnd, int y0, int y1, int fy, int ey,
                                long headBytes, int samples, long tailBytes, int stride, int shift, long dstPlane) {
