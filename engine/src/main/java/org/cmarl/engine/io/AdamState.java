@@ -103,17 +103,31 @@ public record AdamState(List<ParamState> params, LinkedHashMap<String, Object> h
         LinkedHashMap<String, Object> hyper = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : group.entrySet()) {
             if (!(e.getKey() instanceof String k)) {
-                throw new CheckpointException(file, "optimiser param group key " + e.getKey() + " is not a str");
+                throw new CheckpointException(file, "optimiser param group key " + PyValues.repr(e.getKey()) + " is not a str");
             }
             if (!k.equals("params")) {
                 hyper.put(k, e.getValue());
             }
         }
+        // the values the engine's Adam uses must be finite: a NaN lr or eps would train on NaN
+        for (String k : new String[] {"lr", "eps", "weight_decay", "initial_lr"}) {
+            if (hyper.containsKey(k)) {
+                PyValues.finiteReal(hyper.get(k), file, "optimiser '" + k + "'", 0, Double.MAX_VALUE);
+            }
+        }
+        if (hyper.containsKey("betas")) {
+            if (!(hyper.get("betas") instanceof PyTuple betas) || betas.size() != 2) {
+                throw new CheckpointException(file, "optimiser 'betas' is " + PyValues.repr(hyper.get("betas"))
+                        + ", expected a tuple of two floats");
+            }
+            PyValues.finiteReal(betas.get(0), file, "optimiser 'betas'[0]", 0, 1);
+            PyValues.finiteReal(betas.get(1), file, "optimiser 'betas'[1]", 0, 1);
+        }
         Map<?, ?> state = map(root.get("state"), file, "optimiser 'state'");
         List<ParamState> params = new ArrayList<>();
         for (int i = 0; i < indices.size(); i++) {
             if (!Long.valueOf(i).equals(indices.get(i))) {
-                throw new CheckpointException(file, "optimiser param group 'params' is " + indices
+                throw new CheckpointException(file, "optimiser param group 'params' is " + PyValues.repr(indices)
                         + ", expected 0.." + (indices.size() - 1));
             }
             Object s = state.get((long) i);
@@ -129,6 +143,9 @@ public record AdamState(List<ParamState> params, LinkedHashMap<String, Object> h
         return new AdamState(params, hyper);
     }
 
+    /** Largest update count: float32 counts every integer exactly up to 2^24 (what PyTorch's float step holds). */
+    private static final float MAX_STEP = 1 << 24;
+
     static TensorData scalarFloat32(float value) {
         byte[] b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value).array();
         return new TensorData(DType.FLOAT32, new long[0], b);
@@ -136,10 +153,15 @@ public record AdamState(List<ParamState> params, LinkedHashMap<String, Object> h
 
     private static float stepValue(Object step, Path file, int i) throws CheckpointException {
         if (step instanceof TensorData t && t.numel() == 1 && t.dtype() == DType.FLOAT32) {
-            return ByteBuffer.wrap(t.data()).order(ByteOrder.LITTLE_ENDIAN).getFloat(0);
+            float v = ByteBuffer.wrap(t.data()).order(ByteOrder.LITTLE_ENDIAN).getFloat(0);
+            if (!(v >= 0 && v <= MAX_STEP) || v != Math.rint(v)) {
+                throw new CheckpointException(file, "optimiser 'step' of parameter " + i + " is " + v
+                        + ", expected a whole number of updates from 0 to " + (long) MAX_STEP);
+            }
+            return v;
         }
         if (step instanceof Long l) { // PyTorch before 1.12 stored an int
-            return l;
+            return PyValues.integer(l, file, "optimiser 'step' of parameter " + i, 0, (long) MAX_STEP);
         }
         throw new CheckpointException(file, "optimiser 'step' of parameter " + i + " is a " + PyValues.typeName(step)
                 + ", expected a float32 scalar tensor");

@@ -159,6 +159,11 @@ public final class CheckpointInspector {
         for (String name : sd.keySet()) {
             Matcher m = FC1_WEIGHT.matcher(name);
             if (m.matches()) {
+                // an agent index of more than 6 digits cannot be a real network (and would overflow an int)
+                if (m.group(1).length() > 6) {
+                    throw new CheckpointException(checkpoint.file(), "parameter '" + name + "' names agent "
+                            + m.group(1) + "; agent indices have at most 6 digits");
+                }
                 agentIds.add(Integer.parseInt(m.group(1)));
             }
         }

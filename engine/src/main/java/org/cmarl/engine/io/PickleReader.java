@@ -85,6 +85,20 @@ final class PickleReader {
     private static final int MAX_DIMS = 64;
     /** Longest module or name of a GLOBAL opcode we bother scanning for. */
     private static final int MAX_GLOBAL_LINE = 256;
+    /**
+     * Work one pickle may cost: one step per opcode plus one per item a BUILD copies. The largest checkpoint of these
+     * networks (a CommNet training checkpoint with Adam state) runs a few thousand opcodes; this cap bounds the
+     * objects, stack and memo a crafted pickle can create (each step creates at most one) and the time it takes.
+     */
+    static final int MAX_STEPS = 1 << 20;
+    /** Python ints in a checkpoint are counters and the 10-byte legacy magic: a LONG1/LONG4 longer than this is refused. */
+    private static final int MAX_INT_BYTES = 64;
+    /**
+     * A dict key may be a str, int, float, bool, None or a tuple of those; a tuple key is walked (and later hashed)
+     * at most this many elements deep and wide in total, so a key built as a DAG through the memo cannot make
+     * hashing exponential.
+     */
+    private static final int MAX_KEY_ELEMENTS = 64;
 
     private final Path file;
     private final String part;
@@ -97,6 +111,7 @@ final class PickleReader {
     private int[] marks = new int[16];
     private int markCount;
     private final Map<Long, Object> memo = new HashMap<>();
+    private int steps;
 
     /**
      * @param file     the checkpoint, for messages
@@ -121,6 +136,7 @@ final class PickleReader {
     Object load() throws CheckpointException {
         while (true) {
             int opAt = pos;
+            spend(opAt, 1);
             int op = u8();
             switch (op) {
                 case PROTO -> {
@@ -340,6 +356,7 @@ final class PickleReader {
                 throw fail(opAt, "BUILD of an OrderedDict with a " + PyValues.typeName(state)
                         + " state (expected a dict of attributes)");
             }
+            spend(opAt, m.size());
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (!(e.getKey() instanceof String name)) {
                     throw fail(opAt, "BUILD attribute name " + PyValues.typeName(e.getKey()) + " is not a str");
@@ -376,23 +393,42 @@ final class PickleReader {
     }
 
     private void putItem(int opAt, Map<Object, Object> dict, Object key, Object value) throws CheckpointException {
-        if (!(key == null || key instanceof String || key instanceof Long || key instanceof Boolean
-                || key instanceof Double || key instanceof BigInteger || key instanceof PyTuple)) {
-            throw fail(opAt, "dict key of type " + PyValues.typeName(key) + " is not supported");
-        }
-        if (key instanceof PyTuple t && containsUnhashable(t)) {
-            throw fail(opAt, "dict key is a tuple holding an unhashable value");
-        }
+        int elements = checkKey(opAt, key, 0);
+        spend(opAt, elements);
         dict.put(key, value);
     }
 
-    private static boolean containsUnhashable(PyTuple t) {
-        for (Object o : t.items()) {
-            if (o instanceof Map<?, ?> || o instanceof List<?> || o instanceof TensorData || o instanceof byte[]) {
-                return true;
-            }
+    /**
+     * Checks that {@code key} is hashable (scalars, tuples of them) and small; returns how many elements it has,
+     * counting a tuple reached twice through the memo twice, as hashing would.
+     */
+    private int checkKey(int opAt, Object key, int elementsSoFar) throws CheckpointException {
+        int elements = elementsSoFar + 1;
+        if (elements > MAX_KEY_ELEMENTS) {
+            throw fail(opAt, "dict key is a tuple of more than " + MAX_KEY_ELEMENTS
+                    + " elements (nested tuples counted in full); checkpoint keys are str or int");
         }
-        return false;
+        if (key == null || key instanceof String || key instanceof Long || key instanceof Boolean
+                || key instanceof Double || key instanceof BigInteger) {
+            return elements;
+        }
+        if (key instanceof PyTuple t) {
+            for (Object item : t.items()) {
+                elements = checkKey(opAt, item, elements);
+            }
+            return elements;
+        }
+        throw fail(opAt, "dict key " + (elementsSoFar == 0 ? "" : "is a tuple holding a value ") + "of type "
+                + PyValues.typeName(key) + ", which is not hashable or not supported");
+    }
+
+    /** Counts {@code n} steps of work against {@link #MAX_STEPS}. */
+    private void spend(int opAt, int n) throws CheckpointException {
+        steps += n;
+        if (steps > MAX_STEPS || steps < 0) {
+            throw fail(opAt, "pickle needs more than " + MAX_STEPS + " steps (opcodes and copied items); "
+                    + "a checkpoint of these networks needs a few thousand");
+        }
     }
 
     // ---- stack ----
@@ -525,6 +561,9 @@ final class PickleReader {
 
     /** LONG1/LONG4: little-endian two's complement of {@code n} bytes. */
     private Object readLong(int opAt, int n) throws CheckpointException {
+        if (n > MAX_INT_BYTES) {
+            throw fail(opAt, "int of " + n + " bytes (at most " + MAX_INT_BYTES + " accepted)");
+        }
         need(n);
         if (n == 0) {
             pos += 0;

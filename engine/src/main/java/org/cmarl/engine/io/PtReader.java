@@ -3,9 +3,11 @@ package org.cmarl.engine.io;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,20 +53,44 @@ public final class PtReader {
     public static Checkpoint read(Path file) throws CheckpointException {
         byte[] bytes;
         try {
-            long sizeBytes = Files.size(file);
+            // Only regular files: a FIFO would block for ever, /dev/zero never ends, a directory cannot be read.
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            if (attributes.isDirectory()) {
+                throw new CheckpointException(file, "is a directory, not a checkpoint file");
+            }
+            if (!attributes.isRegularFile()) {
+                throw new CheckpointException(file, "is not a regular file (a FIFO, socket or device); "
+                        + "checkpoints are read from regular files only");
+            }
+            long sizeBytes = attributes.size();
             if (sizeBytes > StorageSlice.MAX_ARRAY_BYTES) {
                 throw new CheckpointException(file, "file of " + sizeBytes + " bytes is larger than the 2 GiB "
                         + "this reader handles");
             }
-            bytes = Files.readAllBytes(file);
+            bytes = readExactly(file, (int) sizeBytes);
         } catch (CheckpointException e) {
             throw e;
         } catch (NoSuchFileException e) {
             throw new CheckpointException(file, "no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new CheckpointException(file, "permission denied", e);
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot read: " + e, e);
+            throw new CheckpointException(file, "cannot read: " + (e.getMessage() == null
+                    ? e.getClass().getSimpleName() : e.getMessage()), e);
         }
         return read(file, bytes);
+    }
+
+    /** The file's first {@code sizeBytes} bytes (its size when checked); a file that shrank since is truncated. */
+    private static byte[] readExactly(Path file, int sizeBytes) throws IOException {
+        byte[] bytes = new byte[sizeBytes];
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            int got = in.readNBytes(bytes, 0, sizeBytes);
+            if (got < sizeBytes) {
+                throw new CheckpointException(file, "truncated while reading: " + got + " of " + sizeBytes + " bytes");
+            }
+        }
+        return bytes;
     }
 
     /**
@@ -112,16 +138,21 @@ public final class PtReader {
         }
         if (pickle == null) {
             throw new CheckpointException(file, "zip archive has no <archive>/data.pkl entry; entries are "
-                    + zip.entries().keySet());
+                    + PyValues.repr(new ArrayList<Object>(zip.entries().keySet())));
         }
         ZipArchive.Entry byteOrder = zip.entries().get(prefix + "byteorder");
         if (byteOrder != null) {
+            if (byteOrder.sizeBytes() > 16) {
+                throw new CheckpointException(file, "byteorder entry has " + byteOrder.sizeBytes()
+                        + " bytes (expected 'little')");
+            }
             String order = new String(bytes, byteOrder.dataOffset(), byteOrder.sizeBytes(), StandardCharsets.US_ASCII);
             if (!order.equals("little")) {
                 throw new CheckpointException(file, "byteorder '" + order + "' is not supported (expected 'little')");
             }
         }
         zip.verifyCrc(pickle);
+        StorageSlice.Budget budget = new StorageSlice.Budget(bytes.length);
         String dataPrefix = prefix + "data/";
         Map<String, StorageSlice> loaded = new HashMap<>();
         PickleReader.Resolver resolver = new PickleReader.Resolver() {
@@ -152,7 +183,7 @@ public final class PtReader {
             @Override
             public TensorData rebuildTensor(Object storage, long storageOffset, long[] size, long[] stride)
                     throws CheckpointException {
-                return requireStorage(file, storage).view(file, bytes, storageOffset, size, stride);
+                return requireStorage(file, storage).view(file, bytes, storageOffset, size, stride, budget);
             }
         };
         PickleReader reader = new PickleReader(file, "data.pkl", bytes, pickle.dataOffset(),
@@ -179,21 +210,21 @@ public final class PtReader {
         BigInteger magicValue = magic instanceof BigInteger b ? b
                 : magic instanceof Long l ? BigInteger.valueOf(l) : null;
         if (!LEGACY_MAGIC.equals(magicValue)) {
-            throw new CheckpointException(file, "not a PyTorch checkpoint: legacy magic number is " + magic
+            throw new CheckpointException(file, "not a PyTorch checkpoint: legacy magic number is " + PyValues.repr(magic)
                     + ", expected 0x" + LEGACY_MAGIC.toString(16));
         }
         PickleReader protocolPickle = new PickleReader(file, "protocol version", bytes, magicPickle.position(),
                 bytes.length, noStorages);
         Object protocol = protocolPickle.load();
         if (!(protocol instanceof Long version) || version != LEGACY_PROTOCOL_VERSION) {
-            throw new CheckpointException(file, "legacy protocol version " + protocol + " is not supported (expected "
+            throw new CheckpointException(file, "legacy protocol version " + PyValues.repr(protocol) + " is not supported (expected "
                     + LEGACY_PROTOCOL_VERSION + ")");
         }
         PickleReader sysInfoPickle = new PickleReader(file, "sys_info", bytes, protocolPickle.position(),
                 bytes.length, noStorages);
         Object sysInfo = sysInfoPickle.load();
         if (!(sysInfo instanceof Map<?, ?> info) || !Boolean.TRUE.equals(info.get("little_endian"))) {
-            throw new CheckpointException(file, "sys_info " + sysInfo + " does not say little_endian=True "
+            throw new CheckpointException(file, "sys_info " + PyValues.repr(sysInfo) + " does not say little_endian=True "
                     + "(big-endian checkpoints are not supported)");
         }
         int mainStart = sysInfoPickle.position();
@@ -230,7 +261,7 @@ public final class PtReader {
         long p = keysPickle.position();
         for (Object keyObject : keys) {
             if (!(keyObject instanceof String key)) {
-                throw new CheckpointException(file, "legacy storage key " + keyObject + " is not a str");
+                throw new CheckpointException(file, "legacy storage key " + PyValues.repr(keyObject) + " is not a str");
             }
             StorageId id = named.get(key);
             if (id == null) {
@@ -265,6 +296,7 @@ public final class PtReader {
         }
 
         // Pass 2: the same pickle, now building tensors from the located storages.
+        StorageSlice.Budget budget = new StorageSlice.Budget(bytes.length);
         PickleReader.Resolver build = new PickleReader.Resolver() {
             @Override
             public Object persistentLoad(Object pid) throws CheckpointException {
@@ -287,7 +319,7 @@ public final class PtReader {
             @Override
             public TensorData rebuildTensor(Object storage, long storageOffset, long[] size, long[] stride)
                     throws CheckpointException {
-                return requireStorage(file, storage).view(file, bytes, storageOffset, size, stride);
+                return requireStorage(file, storage).view(file, bytes, storageOffset, size, stride, budget);
             }
         };
         return new PickleReader(file, "main pickle", bytes, mainStart, bytes.length, build).load();

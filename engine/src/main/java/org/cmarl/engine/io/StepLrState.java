@@ -41,34 +41,20 @@ public record StepLrState(long stepSize, double gamma, double baseLr, long lastE
             throw new CheckpointException(file, "scheduler state_dict is a " + PyValues.typeName(value)
                     + ", expected a dict");
         }
-        return new StepLrState(integer(d, "step_size", file), real(d.get("gamma"), "gamma", file),
-                firstReal(d, "base_lrs", file), integer(d, "last_epoch", file), firstReal(d, "_last_lr", file));
+        // every value is checked: --resume continues from them (a NaN gamma or lr would train on NaN)
+        return new StepLrState(
+                PyValues.integer(d.get("step_size"), file, "scheduler 'step_size'", 1, Integer.MAX_VALUE),
+                PyValues.finiteReal(d.get("gamma"), file, "scheduler 'gamma'", Double.MIN_VALUE, Double.MAX_VALUE),
+                firstReal(d, "base_lrs", file, Double.MIN_VALUE),
+                PyValues.integer(d.get("last_epoch"), file, "scheduler 'last_epoch'", 0, Integer.MAX_VALUE),
+                firstReal(d, "_last_lr", file, 0));
     }
 
-    private static long integer(Map<?, ?> d, String key, Path file) throws CheckpointException {
-        if (d.get(key) instanceof Long l) {
-            return l;
-        }
-        throw new CheckpointException(file, "scheduler '" + key + "' is a " + PyValues.typeName(d.get(key))
-                + ", expected an int");
-    }
-
-    private static double firstReal(Map<?, ?> d, String key, Path file) throws CheckpointException {
+    private static double firstReal(Map<?, ?> d, String key, Path file, double min) throws CheckpointException {
         if (d.get(key) instanceof List<?> l && l.size() == 1) {
-            return real(l.get(0), key, file);
+            return PyValues.finiteReal(l.get(0), file, "scheduler '" + key + "'[0]", min, Double.MAX_VALUE);
         }
         throw new CheckpointException(file, "scheduler '" + key + "' is a " + PyValues.typeName(d.get(key))
                 + ", expected a list of one float");
-    }
-
-    private static double real(Object v, String key, Path file) throws CheckpointException {
-        if (v instanceof Double x) {
-            return x;
-        }
-        if (v instanceof Long l) {
-            return l;
-        }
-        throw new CheckpointException(file, "scheduler '" + key + "' is a " + PyValues.typeName(v)
-                + ", expected a float");
     }
 }

@@ -24,10 +24,34 @@ record StorageSlice(String key, DType dtype, long byteOffset, long numel) {
     static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 16;
 
     /**
+     * What all the tensors of one file may allocate together: the file's own size (each storage copied out once)
+     * plus {@link #MAX_EXPANDED_VIEW_BYTES} for views that overlap or expand (shared storages, zero strides). Many
+     * views of one storage each pass the per-view checks; this total stops them before they exhaust the heap.
+     */
+    static final class Budget {
+        private final long limitBytes;
+        private long leftBytes;
+
+        Budget(long fileBytes) {
+            this.limitBytes = fileBytes + MAX_EXPANDED_VIEW_BYTES;
+            this.leftBytes = limitBytes;
+        }
+
+        void charge(Path file, long bytes, String what) throws CheckpointException {
+            if (bytes > leftBytes) {
+                throw new CheckpointException(file, what + " would bring the tensors of this file to more than "
+                        + limitBytes + " bytes (the file's size plus " + (MAX_EXPANDED_VIEW_BYTES >> 20)
+                        + " MiB for shared or expanded views)");
+            }
+            leftBytes -= bytes;
+        }
+    }
+
+    /**
      * Contiguous copy of the view {@code (storageOffset, size, stride)}, validated against this storage before
      * anything is allocated.
      */
-    TensorData view(Path file, byte[] fileBytes, long storageOffset, long[] size, long[] stride)
+    TensorData view(Path file, byte[] fileBytes, long storageOffset, long[] size, long[] stride, Budget budget)
             throws CheckpointException {
         long count = 1;
         long lastIndex = storageOffset;
@@ -58,6 +82,7 @@ record StorageSlice(String key, DType dtype, long byteOffset, long numel) {
             throw new CheckpointException(file, describe(storageOffset, size, stride) + ": " + count
                     + " elements is too large to load");
         }
+        budget.charge(file, count * elementBytes, describe(storageOffset, size, stride));
         byte[] out = new byte[(int) (count * elementBytes)];
         if (count == 0) {
             return new TensorData(dtype, size, out);

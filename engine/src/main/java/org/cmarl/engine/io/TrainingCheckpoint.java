@@ -41,6 +41,13 @@ public record TrainingCheckpoint(
     public static final String KEY_EPISODE = "episode";
     public static final String KEY_EPS = "eps";
     public static final String KEY_ACC_STEPS = "acc_steps";
+    /** The engine's own counters (epoch, best validation distance, learning rate, seed); optional. */
+    public static final String KEY_ENGINE_STATE = "rlm_state";
+    /**
+     * Largest episode counter accepted: the trainer counts episodes in an int. A million agent steps per second
+     * for a year is 2^45 steps, so acc_steps has no practical bound but being non-negative.
+     */
+    private static final long MAX_EPISODE = Integer.MAX_VALUE;
 
     public TrainingCheckpoint {
         Objects.requireNonNull(qNetwork, "qNetwork");
@@ -80,20 +87,52 @@ public record TrainingCheckpoint(
         if (!(root instanceof Map<?, ?> map)) {
             throw new CheckpointException(file, "training checkpoint must be a dict, found " + PyValues.typeName(root));
         }
+        // 'episode' is the next episode to run, counted from 1 (SPEC.md: the published trainer's counter)
+        long episode = PyValues.integer(require(map, KEY_EPISODE, file), file, "'" + KEY_EPISODE + "'", 1,
+                MAX_EPISODE);
+        double eps = PyValues.finiteReal(require(map, KEY_EPS, file), file, "'" + KEY_EPS + "'", 0, 1);
+        long accSteps = PyValues.integer(require(map, KEY_ACC_STEPS, file), file, "'" + KEY_ACC_STEPS + "'", 0,
+                Long.MAX_VALUE);
+        if (map.containsKey(KEY_ENGINE_STATE)) {
+            checkEngineState(map.get(KEY_ENGINE_STATE), file);
+        }
         return new TrainingCheckpoint(
                 PyValues.stateDict(require(map, KEY_Q_NETWORK, file), file, KEY_Q_NETWORK),
                 PyValues.stateDict(require(map, KEY_TARGET_NETWORK, file), file, KEY_TARGET_NETWORK),
                 dict(require(map, KEY_OPTIMISER, file), file, KEY_OPTIMISER),
                 dict(require(map, KEY_SCHEDULER, file), file, KEY_SCHEDULER),
-                integer(require(map, KEY_EPISODE, file), file, KEY_EPISODE),
-                real(require(map, KEY_EPS, file), file, KEY_EPS),
-                integer(require(map, KEY_ACC_STEPS, file), file, KEY_ACC_STEPS));
+                episode, eps, accSteps);
+    }
+
+    /**
+     * The engine's {@code rlm_state} entry, checked so that {@code --resume} can trust it: {@code epoch} an int in
+     * [0, 2^31), {@code best_validation_mm} non-negative (infinity before the first validation), {@code
+     * learning_rate} finite and positive, {@code seed} an int.
+     */
+    private static void checkEngineState(Object value, Path file) throws CheckpointException {
+        Map<Object, Object> state = dict(value, file, KEY_ENGINE_STATE);
+        String at = "'" + KEY_ENGINE_STATE + "' entry ";
+        for (String key : new String[] {"epoch", "best_validation_mm", "learning_rate"}) {
+            if (!state.containsKey(key)) {
+                throw new CheckpointException(file, at + "has no '" + key + "'");
+            }
+        }
+        PyValues.integer(state.get("epoch"), file, at + "'epoch'", 0, Integer.MAX_VALUE);
+        Object best = state.get("best_validation_mm");
+        if (!(best instanceof Double d && d == Double.POSITIVE_INFINITY)) {
+            PyValues.finiteReal(best, file, at + "'best_validation_mm'", 0, Double.MAX_VALUE);
+        }
+        PyValues.finiteReal(state.get("learning_rate"), file, at + "'learning_rate'", Double.MIN_VALUE,
+                Double.MAX_VALUE);
+        if (state.containsKey("seed")) {
+            PyValues.integer(state.get("seed"), file, at + "'seed'", Long.MIN_VALUE, Long.MAX_VALUE);
+        }
     }
 
     private static Object require(Map<?, ?> map, String key, Path file) throws CheckpointException {
         if (!map.containsKey(key)) {
             throw new CheckpointException(file, "training checkpoint has no '" + key + "' entry; keys are "
-                    + map.keySet());
+                    + PyValues.repr(new java.util.ArrayList<Object>(map.keySet())));
         }
         return map.get(key);
     }
@@ -104,22 +143,5 @@ public record TrainingCheckpoint(
             return (Map<Object, Object>) m;
         }
         throw new CheckpointException(file, "'" + key + "' must be a dict, found " + PyValues.typeName(value));
-    }
-
-    private static long integer(Object value, Path file, String key) throws CheckpointException {
-        if (value instanceof Long l) {
-            return l;
-        }
-        throw new CheckpointException(file, "'" + key + "' must be an int, found " + PyValues.typeName(value));
-    }
-
-    private static double real(Object value, Path file, String key) throws CheckpointException {
-        if (value instanceof Double d) {
-            return d;
-        }
-        if (value instanceof Long l) {
-            return l;
-        }
-        throw new CheckpointException(file, "'" + key + "' must be a float, found " + PyValues.typeName(value));
     }
 }

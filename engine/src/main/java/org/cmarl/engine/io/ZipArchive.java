@@ -141,7 +141,8 @@ final class ZipArchive {
             }
             int lh = (int) localOffset;
             long dataOffset = (long) lh + LOCAL_HEADER_BYTES + u16(lh + 26) + u16(lh + 28);
-            if (size < 0 || dataOffset + size > buf.length) {
+            // subtraction, not dataOffset + size: a zip64 size near 2^63 must not overflow into range
+            if (size < 0 || size > buf.length - dataOffset) {
                 throw corrupt("entry " + name + " (" + size + " bytes at offset " + dataOffset
                         + ") runs past the end of the file (" + buf.length + " bytes)");
             }
