@@ -20,8 +20,22 @@ public final class Affine {
                 throw new IllegalArgumentException("affine must be 4x4, row " + r + " has " + matrix[r].length);
             }
             this.m[r] = matrix[r].clone();
+            for (int c = 0; c < 4; c++) {
+                if (!Double.isFinite(m[r][c])) {
+                    // a NaN would put every landmark at NaN (or 0,0,0 after a cast) and every distance with it
+                    throw new IllegalArgumentException("affine entry [" + r + "][" + c + "] is " + m[r][c]
+                            + ", expected a finite number");
+                }
+            }
         }
         this.inverse = invert(m);
+        for (double[] row : inverse) {
+            for (double v : row) {
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException("affine inverse overflows (entries up to " + v + ")");
+                }
+            }
+        }
     }
 
     /** Diagonal scaling by the spacing: NIfTI method 1 (no qform, no sform). */

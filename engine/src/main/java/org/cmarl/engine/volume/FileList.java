@@ -28,6 +28,10 @@ public final class FileList {
         } catch (IOException e) {
             throw new ImageFormatException("file list " + listFile + ": read failed: " + e, e);
         }
+        // a UTF-8 byte order mark (Windows editors write one) is not part of the first path
+        if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+            lines.set(0, lines.get(0).substring(1));
+        }
         Path base = listFile.toAbsolutePath().getParent();
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {

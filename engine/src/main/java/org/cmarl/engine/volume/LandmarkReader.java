@@ -53,7 +53,12 @@ public final class LandmarkReader {
             throw new ImageFormatException("landmark file " + file + ": no such file");
         }
         try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            // a UTF-8 byte order mark (Windows editors write one) is not part of the first number
+            if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+                lines.set(0, lines.get(0).substring(1));
+            }
+            return lines;
         } catch (IOException e) {
             throw new ImageFormatException("landmark file " + file + ": read failed: " + e, e);
         }

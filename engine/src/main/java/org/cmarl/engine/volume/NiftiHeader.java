@@ -44,10 +44,12 @@ public record NiftiHeader(ByteOrder byteOrder, String magic, int[] dims, NiftiDa
     /** Voxel offset a single-file NIfTI-1 writer uses: header plus the 4-byte extension flag. */
     public static final int SINGLE_FILE_VOX_OFFSET = 352;
     /**
-     * Largest voxel count accepted: the float plane of a {@link Volume} is int-indexed by byte, so
-     * {@code (2^31 - 1) / 4} voxels (about 536 M, e.g. 812^3).
+     * Largest voxel count accepted, checked on the header before anything is read or allocated: 2^28 (e.g. 645^3;
+     * 1 GiB as float32, plus the file's own bytes while reading). The scans this engine is built for have under
+     * 50 M voxels; a header declaring more is far more often damaged or hostile (a gzip bomb) than real. The float
+     * plane of a {@link Volume} could index up to {@code (2^31 - 1) / 4}.
      */
-    public static final long MAX_VOXELS = Integer.MAX_VALUE / Float.BYTES;
+    public static final long MAX_VOXELS = 1L << 28;
 
     public NiftiHeader {
         dims = dims.clone();
@@ -199,7 +201,8 @@ public record NiftiHeader(ByteOrder byteOrder, String magic, int[] dims, NiftiDa
         long voxels = (long) dims[1] * dims[2] * dims[3];
         if (voxels > MAX_VOXELS) {
             throw new ImageFormatException(source + ": " + dims[1] + "x" + dims[2] + "x" + dims[3] + " = " + voxels
-                    + " voxels, at most " + MAX_VOXELS + " supported");
+                    + " voxels, more than the " + MAX_VOXELS + " (2^28, 1 GiB as float32) this engine loads; "
+                    + "refused before reading the voxels");
         }
         int code = buf.getShort(70);
         NiftiDataType type = NiftiDataType.fromCode(code);

@@ -12,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.LockSupport;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -53,6 +52,12 @@ public final class NiftiReader {
     private static final int CHUNK_BYTES = 1 << 20;
     /** Below this many voxels (2 M, about 128^3) one thread rescales and fills: a helper would not pay off. */
     private static final int PARALLEL_MIN_VOXELS = 1 << 21;
+    /**
+     * Inflated bytes a gzip stream may hold after the voxel data the header declares. They are inflated (and
+     * discarded) only to reach the member's CRC-32 and length trailer; NIfTI puts nothing after the voxels, so more
+     * than this is refused rather than inflated.
+     */
+    static final int MAX_TRAILING_BYTES = 1 << 20;
     /** Longest wait for the helper between chunks; it unparks the consumer after each chunk anyway. */
     private static final long PARK_NANOS = 1_000_000;
 
@@ -278,7 +283,7 @@ public final class NiftiReader {
         boolean gzip = isGzip(file);
         InputStream raw = Files.newInputStream(file);
         try {
-            return gzip ? new GZIPInputStream(raw, GZIP_INPUT_BUFFER_BYTES)
+            return gzip ? new GzipStream(raw, GZIP_INPUT_BUFFER_BYTES)
                     : new BufferedInputStream(raw, GZIP_INPUT_BUFFER_BYTES);
         } catch (IOException | RuntimeException e) {
             raw.close();
@@ -324,6 +329,7 @@ public final class NiftiReader {
         }
         normaliser.begin();
         long scratchNeeded = bytes + (long) n * Float.BYTES;
+        checkHeap(file, header, scratchNeeded);
         long scratchBudget = Math.max(PIPELINE_SCRATCH_BUDGET_BYTES,
                 (long) scratchBytes.length + (long) scratchValues.length * Float.BYTES);
         int got;
@@ -341,8 +347,52 @@ public final class NiftiReader {
             throw new ImageFormatException(file + ": truncated: header needs " + bytes + " bytes of "
                     + header.dataType().displayName() + " voxels, the file holds " + got);
         }
-        // one more read makes GZIPInputStream reach the member end and check its CRC-32 and length trailer
-        in.read();
+        if (gzip) {
+            readToEndOfGzip(in, file, bytes);
+        }
+    }
+
+    /**
+     * Reads on past the voxel data to the end of the gzip stream, so that every member's CRC-32 and length are
+     * checked (a flipped byte in the voxels is otherwise accepted); at most {@link #MAX_TRAILING_BYTES} more bytes
+     * are inflated.
+     */
+    private static void readToEndOfGzip(InputStream in, Path file, long dataBytes) throws IOException {
+        byte[] sink = new byte[8192];
+        long trailing = 0;
+        int r;
+        while ((r = in.read(sink, 0, sink.length)) >= 0) {
+            trailing += r;
+            if (trailing > MAX_TRAILING_BYTES) {
+                throw new ImageFormatException(file + ": gzip stream holds more than " + MAX_TRAILING_BYTES
+                        + " bytes after the " + dataBytes + " bytes of voxels its header declares; refused "
+                        + "without inflating the rest");
+            }
+        }
+    }
+
+    /**
+     * Refuses, before allocating, an image whose voxels need more heap than this JVM has: the message says how much
+     * is needed instead of an OutOfMemoryError later. Scratch arrays already allocated count as available.
+     */
+    private void checkHeap(Path file, NiftiHeader header, long scratchNeeded) {
+        long have = (long) scratchBytes.length + (long) scratchValues.length * Float.BYTES;
+        long more = scratchNeeded - have;
+        if (more <= 0) {
+            return;
+        }
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (more > available) {
+            System.gc(); // only on this rare path: garbage counts as used above
+            available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
+        if (more > available) {
+            throw new ImageFormatException(file + ": " + header.nx() + "x" + header.ny() + "x" + header.nz() + " "
+                    + header.dataType().displayName() + " voxels need " + (more >> 20) + " MiB of heap to load, "
+                    + "only " + (available >> 20) + " MiB are free (maximum heap " + (rt.maxMemory() >> 20)
+                    + " MiB, set with -Xmx)");
+        }
     }
 
     private void ensureValues(int n) {
