@@ -67,6 +67,7 @@ public final class PtReader {
                 throw new CheckpointException(file, "file of " + sizeBytes + " bytes is larger than the 2 GiB "
                         + "this reader handles");
             }
+            checkHeap(file, sizeBytes);
             bytes = readExactly(file, (int) sizeBytes);
         } catch (CheckpointException e) {
             throw e;
@@ -79,6 +80,25 @@ public final class PtReader {
                     ? e.getClass().getSimpleName() : e.getMessage()), e);
         }
         return read(file, bytes);
+    }
+
+    /**
+     * The whole file is held in memory, and its tensors take about as much again: refuse a file the heap cannot hold
+     * with a message instead of an OutOfMemoryError.
+     */
+    private static void checkHeap(Path file, long sizeBytes) throws CheckpointException {
+        Runtime rt = Runtime.getRuntime();
+        long needed = 2 * sizeBytes;
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (needed > available) {
+            System.gc(); // only on this rare path: garbage counts as used above
+            available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
+        if (needed > available) {
+            throw new CheckpointException(file, "file of " + (sizeBytes >> 20) + " MiB needs about " + (needed >> 20)
+                    + " MiB of heap to load, only " + (available >> 20) + " MiB are free (maximum heap "
+                    + (rt.maxMemory() >> 20) + " MiB, set with -Xmx)");
+        }
     }
 
     /** The file's first {@code sizeBytes} bytes (its size when checked); a file that shrank since is truncated. */

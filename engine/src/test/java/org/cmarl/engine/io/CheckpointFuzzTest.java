@@ -20,6 +20,12 @@ import java.util.Map;
  * the file; any other exception, an OutOfMemoryError or a hang is a finding.
  */
 class CheckpointFuzzTest {
+    /**
+     * How long one target fuzzes under {@code JAZZER_FUZZ=1} (regression runs ignore it). Jazzer 0.24 takes the
+     * duration only from the annotation; the corpus it builds is kept, so running again continues the campaign.
+     */
+    static final String FUZZ_DURATION = "3m";
+
     private static final Path FILE = Path.of("fuzzed.pt");
 
     /** Storages a fuzzed pickle can name: "0" holds 16 float32, "1" 4 int64. */
@@ -66,13 +72,13 @@ class CheckpointFuzzTest {
     }
 
     /** Whole files: the zip container, the legacy container, and everything inside. */
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = FUZZ_DURATION)
     void fuzzCheckpointFile(byte[] file) {
         readAndInspect(file);
     }
 
     /** The unpickler, inside a well-formed zip whose storages exist (so the CRC does not stop the fuzzer early). */
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = FUZZ_DURATION)
     void fuzzPickle(byte[] pickle) {
         readAndInspect(PickleBytes.zip(pickle, STORAGES));
     }

@@ -19,13 +19,17 @@ class PtReaderFuzzTest {
 
     /** Reads and returns normally or with a CheckpointException; anything else fails the test. */
     private static boolean readsOrRejectsCleanly(byte[] bytes, String what) {
+        return readOrNull(bytes, what) != null;
+    }
+
+    /** The checkpoint, or null when rejected with a CheckpointException; anything else fails the test. */
+    private static Checkpoint readOrNull(byte[] bytes, String what) {
         try {
-            PtReader.read(FILE, bytes);
-            return true;
+            return PtReader.read(FILE, bytes);
         } catch (CheckpointException e) {
             assertEquals(FILE, e.file(), what);
             assertTrue(e.getMessage().startsWith(FILE + ": "), what + ": " + e.getMessage());
-            return false;
+            return null;
         } catch (Throwable t) {
             throw new AssertionError(what + " threw " + t, t);
         }
@@ -62,6 +66,7 @@ class PtReaderFuzzTest {
     @Test
     void shouldFailCleanlyWhenLegacyHeaderBytesAreFlipped() throws Exception {
         byte[] whole = Files.readAllBytes(SharedFiles.parity("network3d_1agent_seed0_legacy.pt"));
+        int legacyAccepted = 0;
         Random random = new Random(3);
         for (int i = 0; i < 500; i++) {
             int at = random.nextInt(3200);
@@ -70,15 +75,22 @@ class PtReaderFuzzTest {
             byte secondMask = random.nextBoolean() ? (byte) (1 + random.nextInt(255)) : 0; // sometimes a second flip
             whole[at] ^= mask;
             whole[second] ^= secondMask;
-            readsOrRejectsCleanly(whole, "legacy flip at " + at + " and " + second);
+            if (readOrNull(whole, "legacy flip at " + at + " and " + second) != null) {
+                legacyAccepted++;
+            }
             whole[at] ^= mask; // restore, instead of copying 2 MB per case
             whole[second] ^= secondMask;
         }
+        // The legacy format has no checksum: a flip in a tensor's storage key, offset or a str can read as another
+        // valid file (about 120 of these 500 do, PyTorch's torch.load cannot tell either). What is asserted is that
+        // nothing but a CheckpointException comes out, and that most flips are refused.
+        assertTrue(legacyAccepted < 200, "accepted " + legacyAccepted + " of 500 damaged legacy files");
     }
 
     @Test
     void shouldFailCleanlyWhenZipStructureBytesAreFlipped() throws Exception {
         byte[] whole = Files.readAllBytes(SharedFiles.parity("network3d_1agent_seed0_zip.pt"));
+        Object original = PtReader.read(FILE, whole).root();
         Random random = new Random(4);
         int accepted = 0;
         for (int i = 0; i < 500; i++) {
@@ -86,13 +98,17 @@ class PtReaderFuzzTest {
             int at = i % 2 == 0 ? random.nextInt(4200) : whole.length - 1 - random.nextInt(3100);
             byte mask = (byte) (1 + random.nextInt(255));
             whole[at] ^= mask;
-            if (readsOrRejectsCleanly(whole, "zip flip at " + at)) {
+            Checkpoint read = readOrNull(whole, "zip flip at " + at);
+            if (read != null) {
+                // a flip the reader lets through must be one that changes nothing it reads (padding, unused header
+                // fields, the duplicated end records): every byte of data.pkl and of the storages is under a CRC
+                assertEquals(original, read.root(), "zip flip at " + at + " ^ " + mask + " was accepted and read "
+                        + "differently");
                 accepted++;
             }
             whole[at] ^= mask;
         }
-        // flips in padding, in unused header fields (time, version) and in the duplicated end records are harmless
-        assertTrue(accepted < 500, "accepted " + accepted);
+        assertTrue(accepted < 250, "accepted " + accepted);
     }
 
     @Test

@@ -25,6 +25,12 @@ import org.junit.jupiter.api.BeforeAll;
  * OutOfMemoryError or a hang is a finding.
  */
 class NiftiFuzzTest {
+    /**
+     * How long one target fuzzes under {@code JAZZER_FUZZ=1} (regression runs ignore it). Jazzer 0.24 takes the
+     * duration only from the annotation; the corpus it builds is kept, so running again continues the campaign.
+     */
+    static final String FUZZ_DURATION = "3m";
+
     /** Deflate's largest expansion (258-byte matches in about 2 bits), plus slack for the smallest streams. */
     private static final long MAX_DEFLATE_RATIO = 1032;
 
@@ -44,7 +50,7 @@ class NiftiFuzzTest {
     }
 
     /** Whole files, plain or gzipped (the reader goes by the magic bytes, not the name). */
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = FUZZ_DURATION)
     void fuzzNiftiFile(byte[] bytes) {
         try {
             Files.write(file, bytes);
@@ -65,7 +71,7 @@ class NiftiFuzzTest {
      * The gzip stream on its own: everything it accepts, java.util.zip also reads, to the same bytes (java.util.zip
      * may stop early at a short member it does not look for, so its output is a prefix of ours).
      */
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = FUZZ_DURATION)
     void fuzzGzipStream(byte[] bytes) {
         byte[] ours;
         try (GzipStream in = new GzipStream(new ByteArrayInputStream(bytes), 512)) {
