@@ -99,6 +99,11 @@ final class PickleReader {
      * hashing exponential.
      */
     private static final int MAX_KEY_ELEMENTS = 64;
+    /**
+     * Tuple dict keys one pickle may use (checkpoints use str and int keys only). Crafted tuples can share one hash
+     * code, and HashMap cannot order tuples to bound the search, so n of them cost n^2 comparisons.
+     */
+    static final int MAX_TUPLE_KEYS = 1024;
 
     private final Path file;
     private final String part;
@@ -112,6 +117,7 @@ final class PickleReader {
     private int markCount;
     private final Map<Long, Object> memo = new HashMap<>();
     private int steps;
+    private int tupleKeys;
 
     /**
      * @param file     the checkpoint, for messages
@@ -393,6 +399,9 @@ final class PickleReader {
     }
 
     private void putItem(int opAt, Map<Object, Object> dict, Object key, Object value) throws CheckpointException {
+        if (key instanceof PyTuple && ++tupleKeys > MAX_TUPLE_KEYS) {
+            throw fail(opAt, "more than " + MAX_TUPLE_KEYS + " dict keys are tuples; checkpoint keys are str or int");
+        }
         int elements = checkKey(opAt, key, 0);
         spend(opAt, elements);
         dict.put(key, value);

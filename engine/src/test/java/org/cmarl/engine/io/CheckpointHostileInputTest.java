@@ -82,6 +82,18 @@ class CheckpointHostileInputTest {
     }
 
     @Test
+    void shouldRejectQuicklyWhenADictHasMoreTupleKeysThanAnyCheckpoint() {
+        // (i, 31 (100000 - i)) all have one hash code: 100 000 of them would cost 5e9 tuple comparisons
+        PickleBytes p = PickleBytes.proto2().op('}').mark();
+        for (int i = 0; i < 100_000; i++) {
+            p.integer(i).integer(31 * (100_000 - i)).op(0x86).op('N');
+        }
+        p.op('u');
+        CheckpointException e = rejected(PickleBytes.zip(p.stop(), Map.of()));
+        assertTrue(e.getMessage().contains("more than 1024 dict keys are tuples"), e.getMessage());
+    }
+
+    @Test
     void shouldRejectWithAShortMessageWhenLegacyMagicIsAnExponentiallyLongStructure() {
         // l[i] = [l[i-1], l[i-1]], 30 levels: its text would be 2^30 list brackets
         PickleBytes p = PickleBytes.proto2();
