@@ -19,14 +19,15 @@ public final class FileList {
 
     /** The listed files, in order, each checked to exist. */
     public static List<Path> read(Path listFile) {
-        if (!Files.isRegularFile(listFile)) {
-            throw new ImageFormatException("file list " + listFile + ": no such file");
+        String unreadable = FileProblem.whyNotReadable(listFile);
+        if (unreadable != null) {
+            throw new ImageFormatException("file list " + listFile + ": " + unreadable);
         }
         List<String> lines;
         try {
             lines = Files.readAllLines(listFile, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ImageFormatException("file list " + listFile + ": read failed: " + e, e);
+            throw new ImageFormatException("file list " + listFile + ": " + FileProblem.describe(listFile, e), e);
         }
         Path base = listFile.toAbsolutePath().getParent();
         List<Path> files = new ArrayList<>();
@@ -55,8 +56,8 @@ public final class FileList {
             if (Files.isRegularFile(p)) {
                 return p;
             }
-            throw new ImageFormatException("file list " + listFile + " line " + lineNumber + ": " + p
-                    + " does not exist");
+            throw new ImageFormatException("file list " + listFile + " line " + lineNumber + ": " + p + ": "
+                    + FileProblem.whyNotReadable(p));
         }
         Path besideList = base.resolve(p).normalize();
         if (Files.isRegularFile(besideList)) {
@@ -66,8 +67,10 @@ public final class FileList {
         if (Files.isRegularFile(fromWorkingDir)) {
             return fromWorkingDir;
         }
+        String why = FileProblem.whyNotReadable(besideList);
         throw new ImageFormatException("file list " + listFile + " line " + lineNumber + ": \"" + entry
-                + "\" not found (tried " + besideList + " and " + fromWorkingDir + ")");
+                + "\" not found (tried " + besideList + " and " + fromWorkingDir + ")"
+                + ("no such file".equals(why) ? "" : "; " + besideList + ": " + why));
     }
 
     /** One image and its landmark file, paired by line. */
