@@ -64,7 +64,29 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     /** Runs the command line with the given streams and returns the exit code (for tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err, "1".equals(System.getenv("RLM_DEBUG"))).execute(args);
+        boolean debug = "1".equals(System.getenv("RLM_DEBUG"));
+        return execute(commandLine(out, err, debug), args, err, debug);
+    }
+
+    /**
+     * Executes {@code cmd}; a {@link VirtualMachineError} (out of memory, stack overflow), which picocli lets
+     * through, is an internal error too: one line, exit 1, the trace under {@code RLM_DEBUG=1}.
+     */
+    static int execute(CommandLine cmd, String[] args, PrintWriter err, boolean debug) {
+        try {
+            return cmd.execute(args);
+        } catch (VirtualMachineError e) {
+            err.println("rlm: internal error: " + (e instanceof OutOfMemoryError
+                    ? "out of memory (" + message(e) + "); a larger -Xmx may help" : message(e))
+                    + " (please report it)");
+            if (debug) {
+                e.printStackTrace(err);
+            } else {
+                err.println("(set RLM_DEBUG=1 for the stack trace)");
+            }
+            err.flush();
+            return EXIT_INTERNAL;
+        }
     }
 
     /**

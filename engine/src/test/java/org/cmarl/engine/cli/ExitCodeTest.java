@@ -43,6 +43,15 @@ class ExitCodeTest {
         }
     }
 
+    /** A subcommand running out of memory. */
+    @CommandLine.Command(name = "oom")
+    static final class OutOfMemory implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
+
     record Outcome(int code, String err) {
     }
 
@@ -50,7 +59,8 @@ class ExitCodeTest {
         StringWriter err = new StringWriter();
         CommandLine cmd = Main.commandLine(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), debug);
         cmd.addSubcommand("boom", new Boom());
-        int code = cmd.execute(args);
+        cmd.addSubcommand("oom", new OutOfMemory());
+        int code = Main.execute(cmd, args, new PrintWriter(err, true), debug);
         return new Outcome(code, err.toString());
     }
 
@@ -62,6 +72,15 @@ class ExitCodeTest {
                 o.err().lines().findFirst().orElse(""));
         assertFalse(o.err().contains("\tat "), o.err());
         assertTrue(o.err().contains("RLM_DEBUG=1"), o.err());
+    }
+
+    @Test
+    void shouldExitOneWithOneLineWhenMemoryRunsOut() {
+        Outcome o = run(false, "oom");
+        assertEquals(Main.EXIT_INTERNAL, o.code(), o.err());
+        assertEquals("rlm: internal error: out of memory (Java heap space); a larger -Xmx may help (please report it)",
+                o.err().lines().findFirst().orElse(""));
+        assertFalse(o.err().contains("\tat "), o.err());
     }
 
     @Test
