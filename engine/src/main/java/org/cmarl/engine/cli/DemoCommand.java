@@ -43,6 +43,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (episodes < 0) {
+            throw new BadInputException("--episodes " + episodes + " must be 0 or more");
+        }
         PrintWriter o = spec.commandLine().getOut();
         Path data = out.resolve("synthetic");
         o.println("1. synthetic data: 4 training + 2 validation phantoms of 48^3 voxels, 4 landmarks each");

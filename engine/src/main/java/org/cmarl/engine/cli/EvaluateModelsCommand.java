@@ -142,36 +142,41 @@ final class EvaluateModelsCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         PrintStream out = new PrintStream(new WriterOutputStream(w), true, StandardCharsets.UTF_8);
         List<Spawn> spawns = spawns();
-        if (stepsPerEpisode < 1) {
-            throw new BadInputException("--steps_per_episode " + stepsPerEpisode + " must be at least 1");
+        FlagChecks.common(threads, batchEpisodes, stepsPerEpisode);
+        for (ModelSpec m : models) {
+            FlagChecks.landmarkIds("--landmarks", m.landmarks);
         }
+        RunDirs.checkCreatable(logDir);
+        Device dev = FlagChecks.device(device, out);
         // --- every checkpoint read and checked against its flags before any image is loaded
         List<String> labels = labels();
         List<NetworkConfig> configs = new ArrayList<>();
         List<Map<String, TensorData>> weights = new ArrayList<>();
         for (ModelSpec m : models) {
             TeamReward team = m.teamReward == null ? TeamReward.NONE : TeamReward.parse(m.teamReward.name());
-            NetworkConfig config = new NetworkConfig(Architecture.parse(m.modelName.name()), m.landmarks.size(),
+            NetworkConfig config = FlagChecks.network(Architecture.parse(m.modelName.name()), m.landmarks.size(),
                     m.attention, team == TeamReward.ATTENTION);
             Map<String, TensorData> wts = RunCommand.weightsOf(PtReader.read(m.file));
+            CheckpointChecks.finite(wts, m.file, "--model");
             RunCommand.checkFits(config, wts, m.file);
             configs.add(config);
             weights.add(wts);
         }
-        Path runDir = createRunDir();
-        Device dev = Device.parse(device, out);
-        if (threads != null) {
-            Torch.setThreads(threads);
-        }
         int batch = batchEpisodes != null ? batchEpisodes : dev == Device.CUDA ? 32 : 4;
-        if (batch < 1) {
-            throw new BadInputException("--batch_episodes " + batch + " must be at least 1");
-        }
         List<ModelRow> rows = new ArrayList<>();
         try (ImageSet set = ImageSet.load(files, false, out)) {
+            // every model's landmarks read (ids within the files, voxels within the images) before the run folder
+            List<List<EvalImage>> imagesPerModel = new ArrayList<>();
+            for (ModelSpec m : models) {
+                imagesPerModel.add(set.images(FileType.fromName(m.fileType.name()), m.landmarks));
+            }
+            Path runDir = createRunDir();
+            if (threads != null) {
+                Torch.setThreads(threads);
+            }
             for (int i = 0; i < models.size(); i++) {
                 ModelSpec m = models.get(i);
-                List<EvalImage> images = set.images(FileType.fromName(m.fileType.name()), m.landmarks);
+                List<EvalImage> images = imagesPerModel.get(i);
                 int total = images.size() * spawns.size();
                 List<EpisodeResult> results;
                 try (QNetwork net = QNetwork.create(configs.get(i), seed, dev);
@@ -187,15 +192,20 @@ final class EvaluateModelsCommand implements Callable<Integer> {
                 ResultsCsv.write(csv, results, images.size());
                 rows.add(new ModelRow(labels.get(i), m, DistanceSummary.of(results), csv));
             }
+            writeSummary(runDir, rows, out);
         }
+        return 0;
+    }
+
+    private void writeSummary(Path runDir, List<ModelRow> rows, PrintStream out) throws IOException {
         Path summary = runDir.resolve("summary.csv");
-        Files.writeString(summary, csv(rows), StandardCharsets.UTF_8);
+        String text = csv(rows);
+        org.cmarl.engine.io.AtomicFiles.write(summary, o -> o.write(text.getBytes(StandardCharsets.UTF_8)));
         out.print(table(rows));
         out.println("summary: " + summary);
         for (ModelRow r : rows) {
             out.println("results of " + r.label() + ": " + r.resultsCsv());
         }
-        return 0;
     }
 
     private List<Spawn> spawns() {
@@ -208,7 +218,7 @@ final class EvaluateModelsCommand implements Callable<Integer> {
         }
         List<Spawn> s = new ArrayList<>();
         for (int i = 0; i < fixedSpawn.size(); i += 3) {
-            s.add(Spawn.fixed(fixedSpawn.get(i), fixedSpawn.get(i + 1), fixedSpawn.get(i + 2)));
+            s.add(FlagChecks.spawn(fixedSpawn, i));
         }
         return s;
     }

@@ -64,6 +64,37 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     /** Runs the command line with the given streams and returns the exit code (for tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        boolean debug = "1".equals(System.getenv("RLM_DEBUG"));
+        return execute(commandLine(out, err, debug), args, err, debug);
+    }
+
+    /**
+     * Executes {@code cmd}; a {@link VirtualMachineError} (out of memory, stack overflow), which picocli lets
+     * through, is an internal error too: one line, exit 1, the trace under {@code RLM_DEBUG=1}.
+     */
+    static int execute(CommandLine cmd, String[] args, PrintWriter err, boolean debug) {
+        try {
+            return cmd.execute(args);
+        } catch (VirtualMachineError e) {
+            err.println("rlm: internal error: " + (e instanceof OutOfMemoryError
+                    ? "out of memory (" + message(e) + "); a larger -Xmx may help" : message(e))
+                    + " (please report it)");
+            if (debug) {
+                e.printStackTrace(err);
+            } else {
+                err.println("(set RLM_DEBUG=1 for the stack trace)");
+            }
+            err.flush();
+            return EXIT_INTERNAL;
+        }
+    }
+
+    /**
+     * The command line with its error handling: picocli's parameter errors and the engine's bad-input exceptions
+     * are one line and {@link #EXIT_BAD_INPUT}; anything else is an internal error, {@link #EXIT_INTERNAL}, with
+     * the stack trace when {@code debug} ({@code RLM_DEBUG=1}).
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, boolean debug) {
         CommandLine cmd = new CommandLine(new Main());
         cmd.setOut(out);
         cmd.setErr(err);
@@ -78,34 +109,80 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 err.println("rlm: " + message(ex));
                 return EXIT_BAD_INPUT;
             }
-            err.println("rlm: internal error: " + message(ex));
-            if ("1".equals(System.getenv("RLM_DEBUG"))) {
+            err.println("rlm: internal error: " + message(ex) + " (please report it)");
+            if (debug) {
                 ex.printStackTrace(err);
             } else {
                 err.println("(set RLM_DEBUG=1 for the stack trace)");
             }
             return EXIT_INTERNAL;
         });
-        return cmd.execute(args);
+        return cmd;
     }
 
-    /** Exceptions that describe the user's input rather than a defect of the engine. */
+    /**
+     * Exceptions that describe the user's input or environment rather than a defect of the engine: the engine's own
+     * bad-input exceptions (flags, images, landmark and list files, checkpoints) and file-system errors (a missing,
+     * unreadable or unwritable file, a full disk). An {@link IllegalArgumentException} is not among them: input is
+     * checked at the edges and reported with the engine's exceptions, so one that reaches this point is a defect.
+     */
     static boolean isBadInput(Throwable ex) {
-        return ex instanceof IllegalArgumentException
+        return ex instanceof BadInputException
+                || ex instanceof org.cmarl.engine.volume.ImageFormatException
                 || ex instanceof IOException
-                || ex instanceof UncheckedIOException
-                || ex instanceof BadInputException
-                || ex instanceof org.cmarl.engine.volume.ImageFormatException;
+                || ex instanceof UncheckedIOException;
     }
 
-    private static String message(Throwable ex) {
+    /** One line for the user: the exception's message, file-system errors in words (no Java class names). */
+    static String message(Throwable ex) {
+        if (ex instanceof UncheckedIOException u && u.getCause() != null) {
+            String own = u.getMessage();
+            String cause = message(u.getCause());
+            // UncheckedIOException(cause) repeats the cause's toString() as its message
+            return own == null || own.startsWith(u.getCause().getClass().getName()) ? cause
+                    : own.contains(cause) ? own : own + ": " + cause;
+        }
+        if (ex instanceof java.nio.file.FileSystemException f) {
+            return fileSystemMessage(f);
+        }
         String m = ex.getMessage();
-        if (ex instanceof java.nio.file.NoSuchFileException) {
-            return "no such file: " + m;
+        if (m == null || m.isBlank()) {
+            if (ex instanceof IOException) {
+                return "input/output error";
+            }
+            StackTraceElement[] at = ex.getStackTrace();
+            return "unexpected failure" + (at.length == 0 ? "" : " at " + at[0].getClassName() + "."
+                    + at[0].getMethodName() + " line " + at[0].getLineNumber());
         }
-        if (ex instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied: " + m;
+        return m;
+    }
+
+    /** e.g. "runs/x: permission denied", "a.pt: is a folder, not a file", "out: no space left on device". */
+    static String fileSystemMessage(java.nio.file.FileSystemException f) {
+        String file = f.getFile();
+        String what;
+        if (f instanceof java.nio.file.NoSuchFileException) {
+            what = "no such file or folder";
+        } else if (f instanceof java.nio.file.AccessDeniedException) {
+            what = "permission denied";
+        } else if (f instanceof java.nio.file.FileAlreadyExistsException) {
+            what = "already exists";
+        } else if (f instanceof java.nio.file.NotDirectoryException) {
+            what = "is not a folder";
+        } else if (f instanceof java.nio.file.DirectoryNotEmptyException) {
+            what = "folder is not empty";
+        } else if (f instanceof java.nio.file.NotLinkException) {
+            what = "is not a symbolic link";
+        } else if (f instanceof java.nio.file.FileSystemLoopException) {
+            what = "symbolic link loop";
+        } else {
+            String reason = f.getReason();
+            what = reason == null || reason.isBlank() ? "input/output error"
+                    : reason.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + reason.substring(1);
         }
-        return m == null ? ex.getClass().getSimpleName() : m;
+        if (f.getOtherFile() != null) {
+            return (file == null ? "" : file + " -> ") + f.getOtherFile() + ": " + what;
+        }
+        return file == null ? what : file + ": " + what;
     }
 }

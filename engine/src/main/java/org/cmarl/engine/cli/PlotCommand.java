@@ -32,13 +32,19 @@ final class PlotCommand implements Callable<Integer> {
             throw new BadInputException(runDir + " is not a folder (expected a training run folder)");
         }
         Path csv = runDir.resolve("progress.csv");
-        if (!Files.isRegularFile(csv)) {
-            throw new BadInputException(csv + ": no such file (plot needs a training run folder, made by --task train)");
+        String unreadable = org.cmarl.engine.volume.FileProblem.whyNotReadable(csv);
+        if (unreadable != null) {
+            throw new BadInputException(csv + ": " + unreadable + " (plot needs a training run folder, made by "
+                    + "--task train)");
         }
         Path png = out != null ? out : runDir.resolve("progress.png");
         Path folder = png.toAbsolutePath().getParent();
-        if (folder == null || !Files.isDirectory(folder) || !Files.isWritable(folder)) {
-            throw new BadInputException("--out " + png + ": folder " + folder + " does not exist or is not writable");
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new BadInputException("--out " + png + ": folder " + folder + (folder != null && Files.exists(folder)
+                    ? " is not a folder" : " does not exist"));
+        }
+        if (!Files.isWritable(folder)) {
+            throw new BadInputException("--out " + png + ": folder " + folder + " is not writable");
         }
         ProgressTable table = ProgressPlot.write(runDir, png);
         PrintWriter w = spec.commandLine().getOut();

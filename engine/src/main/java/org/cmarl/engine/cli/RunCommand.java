@@ -55,7 +55,8 @@ public final class RunCommand {
             case eval -> Mode.EVAL;
             case play -> Mode.PLAY;
         };
-        // --- check everything first
+        // --- check everything first: flags, then checkpoints, then every image and landmark; the run folder is
+        // created only when all of it is usable, so a rejected command leaves --log_dir as it was
         int needLists = mode == Mode.PLAY ? 1 : 2;
         if (o.files.size() != needLists && !(mode == Mode.PLAY && o.files.size() == 2)) {
             throw new BadInputException("--task " + o.task + " needs --files IMAGE_LIST" + (needLists == 2
@@ -68,10 +69,18 @@ public final class RunCommand {
         if (o.landmarks.isEmpty()) {
             throw new BadInputException("--landmarks needs at least one id (one agent per id)");
         }
+        FlagChecks.landmarkIds("--landmarks", o.landmarks);
         List<Spawn> spawns = spawns();
+        if (mode != Mode.TRAIN && o.resume != null) {
+            throw new BadInputException("--resume continues a training run (--task train); --task " + o.task
+                    + " takes the network to evaluate with --load");
+        }
         if (mode != Mode.TRAIN && o.load == null) {
             throw new BadInputException("--task " + o.task + " needs --load CHECKPOINT (the network to evaluate)");
         }
+        FlagChecks.common(o.threads, o.batchEpisodes, o.stepsPerEpisode);
+        FlagChecks.nonNegativeFinite("--viz", o.viz);
+        RunDirs.checkCreatable(o.logDir);
         if (o.viz > 0 || o.saveVideo) {
             out.println("note: this engine has no on-screen viewer or video writer (--viz, --saveVideo); use --saveGif");
         }
@@ -81,7 +90,11 @@ public final class RunCommand {
         int agents = o.landmarks.size();
         Architecture arch = Architecture.parse(o.modelName.name());
         TeamReward teamReward = o.teamReward == null ? TeamReward.NONE : TeamReward.parse(o.teamReward.name());
-        NetworkConfig netConfig = new NetworkConfig(arch, agents, o.attention, teamReward == TeamReward.ATTENTION);
+        NetworkConfig netConfig = FlagChecks.network(arch, agents, o.attention, teamReward == TeamReward.ATTENTION);
+        long seed = o.seed == null ? System.nanoTime() : o.seed;
+        Device device = FlagChecks.device(o.device, out);
+        // settings checked against each other (and the replay memory against its budget) before anything is read
+        TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
         // Checkpoint read and checked against the flags before images are loaded (fast failure).
         java.util.Map<String, TensorData> weights = o.load == null ? null : weightsOf(PtReader.read(o.load));
         Checkpoint resume = o.resume == null ? null : PtReader.read(o.resume);
@@ -89,11 +102,14 @@ public final class RunCommand {
             throw new BadInputException("--resume " + o.resume + " is a bare state_dict, expected a training "
                     + "checkpoint (latest_checkpoint.pt); use --load for weights");
         }
+        if (weights != null) {
+            CheckpointChecks.finite(weights, o.load, "--load");
+        }
         checkFits(netConfig, weights, o.load);
         checkFits(netConfig, resume == null ? null : resume.training().qNetwork(), o.resume);
-        Device device = Device.parse(o.device, out);
-        long seed = o.seed == null ? System.nanoTime() : o.seed;
-        TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
+        if (resume != null) {
+            CheckpointChecks.resumable(resume, netConfig, trainConfig);
+        }
         // the lists are read and paired (every file checked to exist) before any image is loaded
         FileType fileType = FileType.fromName(o.fileType.name());
         List<Path> imageFiles = new ArrayList<>();
@@ -104,9 +120,9 @@ public final class RunCommand {
         if (!o.valFiles.isEmpty()) {
             ImageSet.list(o.valFiles, false, valImages, valLandmarks);
         }
-        Path runDir = createRunDir();
 
-        // --- load images
+        // --- load every image and landmark (a broken image, a landmark id beyond its file or a landmark outside its
+        // image is reported here), then create the run folder
         ImageSet imageSet = ImageSet.load(imageFiles, landmarkFiles, out);
         ImageSet validationSet = null;
         try {
@@ -114,6 +130,7 @@ public final class RunCommand {
             validationSet = ImageSet.load(valImages, valLandmarks, out);
             List<EvalImage> validation = validationSet.size() == 0 ? List.of()
                     : validationSet.images(fileType, o.landmarks);
+            Path runDir = createRunDir();
             if (o.threads != null) {
                 Torch.setThreads(o.threads);
             }
@@ -152,7 +169,7 @@ public final class RunCommand {
         }
         List<Spawn> s = new ArrayList<>();
         for (int i = 0; i < o.fixedSpawn.size(); i += 3) {
-            s.add(Spawn.fixed(o.fixedSpawn.get(i), o.fixedSpawn.get(i + 1), o.fixedSpawn.get(i + 2)));
+            s.add(FlagChecks.spawn(o.fixedSpawn, i));
         }
         return s;
     }
@@ -188,9 +205,6 @@ public final class RunCommand {
                          List<EvalImage> images, List<Spawn> spawns, java.util.Map<String, TensorData> weights)
             throws IOException {
         int batch = o.batchEpisodes != null ? o.batchEpisodes : device == Device.CUDA ? 32 : 4;
-        if (batch < 1) {
-            throw new BadInputException("--batch_episodes " + batch + " must be at least 1");
-        }
         int total = images.size() * spawns.size();
         long start = System.nanoTime();
         List<EpisodeResult> results;
@@ -249,6 +263,11 @@ public final class RunCommand {
         return 0;
     }
 
-    /** Exit code of a training run stopped by SIGINT / SIGTERM (after saving its checkpoint): 128 + SIGINT. */
+    /**
+     * Exit code of a training run stopped by SIGINT (Ctrl-C) after saving its checkpoint: 128 + 2, the shell's
+     * convention. The JVM's signal handler exits with 128 + the signal's number once the shutdown hook returns.
+     */
     public static final int EXIT_INTERRUPTED = 130;
+    /** Exit code of a training run stopped by SIGTERM after saving its checkpoint: 128 + 15. */
+    public static final int EXIT_TERMINATED = 143;
 }

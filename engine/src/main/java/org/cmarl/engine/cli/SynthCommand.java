@@ -34,6 +34,13 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (count < 1) {
+            throw new BadInputException("--count " + count + " must be at least 1");
+        }
+        if (size < SyntheticDataset.MIN_SIZE_VOXELS || size > SyntheticDataset.MAX_SIZE_VOXELS) {
+            throw new BadInputException("--size " + size + " must be " + SyntheticDataset.MIN_SIZE_VOXELS + ".."
+                    + SyntheticDataset.MAX_SIZE_VOXELS + " voxels");
+        }
         SyntheticDataset.Result r = SyntheticDataset.generate(out, count, seed, size);
         var o = spec.commandLine().getOut();
         o.println("wrote " + r.images().size() + " phantoms of " + size + "^3 voxels to " + out);

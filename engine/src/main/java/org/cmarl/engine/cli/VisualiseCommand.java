@@ -52,13 +52,14 @@ final class VisualiseCommand implements Callable<Integer> {
         if (pixelsPerVoxel < 1 || pixelsPerVoxel > 16) {
             throw new BadInputException("--pixels_per_voxel " + pixelsPerVoxel + " must be 1..16");
         }
+        FlagChecks.landmarkIds("--landmarks", landmarks);
         PrintWriter w = spec.commandLine().getOut();
         PrintStream console = new PrintStream(new WriterOutputStream(w), true, java.nio.charset.StandardCharsets.UTF_8);
         FileType type = FileType.fromName(fileType.name());
         try {
             Files.createDirectories(out);
         } catch (java.io.IOException e) {
-            throw new BadInputException("--out " + out + " cannot be created: " + e.getMessage());
+            throw new BadInputException("--out " + out + " cannot be created: " + Main.message(e));
         }
         LandmarkMontage montage = new LandmarkMontage(pixelsPerVoxel);
         try (ImageSet set = ImageSet.load(files, false, console)) {

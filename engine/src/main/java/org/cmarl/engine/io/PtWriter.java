@@ -84,10 +84,11 @@ public final class PtWriter {
                 throw new CheckpointException(file, "the file system of " + dir + " cannot rename atomically", e);
             }
             temp = null;
+            AtomicFiles.syncDirectory(dir); // the rename itself on disk, not only the file's bytes
         } catch (CheckpointException e) {
             throw e;
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot write: " + e, e);
+            throw new CheckpointException(file, "cannot write: " + AtomicFiles.reason(e), e);
         } finally {
             if (temp != null) {
                 try {

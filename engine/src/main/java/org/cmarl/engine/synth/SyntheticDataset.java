@@ -116,7 +116,8 @@ public final class SyntheticDataset {
             return new Result(List.copyOf(images), List.copyOf(landmarkFiles), imageListFile, landmarkListFile,
                     List.copyOf(voxels));
         } catch (IOException e) {
-            throw new UncheckedIOException("writing synthetic dataset to " + outDir + ": " + e.getMessage(), e);
+            // the command line adds the cause in words ("FILE: permission denied")
+            throw new UncheckedIOException("writing synthetic dataset to " + outDir, e);
         }
     }
 

@@ -69,11 +69,56 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
         if (!(discount >= 0 && discount <= 1)) {
             throw new IllegalArgumentException("--discount " + discount + " is outside [0, 1]");
         }
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("--lr " + learningRate + " must be positive");
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("--lr " + learningRate + " must be a positive number");
         }
+        if (!(schedulerGamma > 0 && schedulerGamma <= 1)) {
+            throw new IllegalArgumentException("--scheduler_gamma " + schedulerGamma + " is outside (0, 1] (the factor"
+                    + " the learning rate is multiplied by every --scheduler_step_size epochs)");
+        }
+        if (!(epsilonDelta >= 0 && epsilonDelta <= 1)) {
+            throw new IllegalArgumentException("--delta " + epsilonDelta + " is outside [0, 1] (the decrease of "
+                    + "epsilon, which starts at 1, per episode)");
+        }
+        if (!(minEpsilon >= 0 && minEpsilon <= 1)) {
+            throw new IllegalArgumentException("minimum epsilon " + minEpsilon + " is outside [0, 1]");
+        }
+        memoryBudget(memorySize, batchSize, landmarks.length);
         if (teamReward == TeamReward.ATTENTION && landmarks.length < 2) {
             throw new IllegalArgumentException("--team_reward attention needs at least 2 agents");
+        }
+    }
+
+    /**
+     * The most bytes the replay ring, and separately the sampled batch of frames, may take: both are addressed with
+     * int offsets (the ring's records through an Agrona buffer, the batch as one libtorch tensor of a native block).
+     */
+    public static final long MEMORY_LIMIT_BYTES = Integer.MAX_VALUE;
+
+    /**
+     * Checks {@code --memory_size} and {@code --batch_size} against {@link #MEMORY_LIMIT_BYTES} before anything is
+     * allocated, in the user's terms: the flag, its value, the bytes it needs and the largest value that fits.
+     */
+    private static void memoryBudget(int memorySize, int batchSize, int agents) {
+        String withAgents = " with " + agents + " agent" + (agents == 1 ? "" : "s");
+        int recordBytes = org.cmarl.engine.replay.TransitionRecordDescriptor.recordBytes(agents);
+        int extraRecords = org.cmarl.engine.replay.ReplayMemory.FRAMES;
+        long ringBytes = ((long) memorySize + extraRecords) * recordBytes;
+        if (ringBytes > MEMORY_LIMIT_BYTES) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "--memory_size %d needs %d bytes (%.1f GB) of replay memory%s ((%d + %d) transitions x %d bytes);"
+                            + " the limit is %d bytes: at most --memory_size %d%s", memorySize, ringBytes,
+                    ringBytes / 1e9, withAgents, memorySize, extraRecords, recordBytes, MEMORY_LIMIT_BYTES,
+                    MEMORY_LIMIT_BYTES / recordBytes - extraRecords, withAgents));
+        }
+        long perTransition = org.cmarl.engine.replay.ReplayMemory.windowBytes(1, agents);
+        long batchBytes = perTransition * batchSize;
+        if (batchBytes > MEMORY_LIMIT_BYTES) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "--batch_size %d needs %d bytes (%.1f GB) for the frames of one sampled batch%s (%d bytes per "
+                            + "transition); the limit is %d bytes: at most --batch_size %d%s", batchSize, batchBytes,
+                    batchBytes / 1e9, withAgents, perTransition, MEMORY_LIMIT_BYTES,
+                    MEMORY_LIMIT_BYTES / perTransition, withAgents));
         }
     }
 

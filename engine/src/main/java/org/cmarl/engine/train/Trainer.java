@@ -198,6 +198,13 @@ public final class Trainer implements AutoCloseable {
                 random = epochRandom(epoch);
             }
         }
+        if (stats.episodes() > 0) {
+            // --max_episodes ended the run inside an epoch: its episodes are saved too (not validated, and the
+            // epoch is not counted, so the scheduler and the epoch number are those of the last whole epoch)
+            TrainingCheckpoints.save(log.runDir(), this, false);
+            log.note("saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode + " (the last "
+                    + "epoch ended after " + stats.episodes() + " of its " + epochLength + " episodes)");
+        }
         return true;
     }
 

@@ -30,17 +30,22 @@ public final class ProgressTable {
      * Reads the file.
      *
      * @throws NoSuchFileException      when it is absent
-     * @throws IllegalArgumentException naming the file, line and cell when a cell is not a number, a row has the
+     * @throws ProgressFormatException  naming the file, line and cell when a cell is not a number, a row has the
      *                                  wrong number of cells, or there is no {@code epoch} column
      */
     public static ProgressTable read(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ProgressFormatException(file + ": not UTF-8 text (expected a progress.csv written by training)");
+        }
         if (lines.isEmpty() || lines.get(0).isBlank()) {
-            throw new IllegalArgumentException(file + " is empty, expected a header line starting with 'epoch'");
+            throw new ProgressFormatException(file + " is empty, expected a header line starting with 'epoch'");
         }
         String[] header = lines.get(0).strip().split(",", -1);
         if (!"epoch".equals(header[0])) {
-            throw new IllegalArgumentException(file + ": header starts with '" + header[0] + "', expected 'epoch'"
+            throw new ProgressFormatException(file + ": header starts with '" + header[0] + "', expected 'epoch'"
                     + " (a progress.csv written by training)");
         }
         List<double[]> data = new ArrayList<>();
@@ -51,7 +56,7 @@ public final class ProgressTable {
             }
             String[] cells = line.split(",", -1);
             if (cells.length != header.length) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + cells.length + " cells, expected "
+                throw new ProgressFormatException(file + " line " + (i + 1) + ": " + cells.length + " cells, expected "
                         + header.length + " as in the header");
             }
             double[] row = new double[cells.length];
@@ -60,7 +65,7 @@ public final class ProgressTable {
                 try {
                     row[c] = cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(file + " line " + (i + 1) + " column " + header[c] + ": '"
+                    throw new ProgressFormatException(file + " line " + (i + 1) + " column " + header[c] + ": '"
                             + cell + "' is not a number");
                 }
             }

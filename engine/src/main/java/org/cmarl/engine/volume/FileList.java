@@ -19,14 +19,15 @@ public final class FileList {
 
     /** The listed files, in order, each checked to exist. */
     public static List<Path> read(Path listFile) {
-        if (!Files.isRegularFile(listFile)) {
-            throw new ImageFormatException("file list " + listFile + ": no such file");
+        String unreadable = FileProblem.whyNotReadable(listFile);
+        if (unreadable != null) {
+            throw new ImageFormatException("file list " + listFile + ": " + unreadable);
         }
         List<String> lines;
         try {
             lines = Files.readAllLines(listFile, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ImageFormatException("file list " + listFile + ": read failed: " + e, e);
+            throw new ImageFormatException("file list " + listFile + ": " + FileProblem.describe(listFile, e), e);
         }
         // a UTF-8 byte order mark (Windows editors write one) is not part of the first path
         if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
@@ -59,8 +60,8 @@ public final class FileList {
             if (Files.isRegularFile(p)) {
                 return p;
             }
-            throw new ImageFormatException("file list " + listFile + " line " + lineNumber + ": " + p
-                    + " does not exist");
+            throw new ImageFormatException("file list " + listFile + " line " + lineNumber + ": " + p + ": "
+                    + FileProblem.whyNotReadable(p));
         }
         Path besideList = base.resolve(p).normalize();
         if (Files.isRegularFile(besideList)) {
@@ -70,8 +71,10 @@ public final class FileList {
         if (Files.isRegularFile(fromWorkingDir)) {
             return fromWorkingDir;
         }
+        String why = FileProblem.whyNotReadable(besideList);
         throw new ImageFormatException("file list " + listFile + " line " + lineNumber + ": \"" + entry
-                + "\" not found (tried " + besideList + " and " + fromWorkingDir + ")");
+                + "\" not found (tried " + besideList + " and " + fromWorkingDir + ")"
+                + ("no such file".equals(why) ? "" : "; " + besideList + ": " + why));
     }
 
     /** One image and its landmark file, paired by line. */

@@ -49,8 +49,9 @@ public final class LandmarkReader {
     }
 
     private static List<String> readLines(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new ImageFormatException("landmark file " + file + ": no such file");
+        String unreadable = FileProblem.whyNotReadable(file);
+        if (unreadable != null) {
+            throw new ImageFormatException("landmark file " + file + ": " + unreadable);
         }
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -60,7 +61,7 @@ public final class LandmarkReader {
             }
             return lines;
         } catch (IOException e) {
-            throw new ImageFormatException("landmark file " + file + ": read failed: " + e, e);
+            throw new ImageFormatException("landmark file " + file + ": " + FileProblem.describe(file, e), e);
         }
     }
 

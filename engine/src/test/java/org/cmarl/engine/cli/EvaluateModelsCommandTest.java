@@ -136,6 +136,23 @@ class EvaluateModelsCommandTest {
     }
 
     @Test
+    void shouldCreateNoRunFolderWhenASecondModelsLandmarkIsBeyondTheFile() throws IOException {
+        SyntheticDataset.Result data = SyntheticDataset.generate(dir.resolve("data-beyond"), 1, 3, 32);
+        Path one = save(dir.resolve("one.pt"), Architecture.NETWORK3D, 1, 1);
+        Path runs = dir.resolve("runs-beyond");
+        Run r = rlm(List.of("evaluate-models", "--files", data.imageList().toString(), data.landmarkList().toString(),
+                "--model", one.toString(), "--model_name", "Network3d", "--landmarks", "0",
+                "--model", one.toString(), "--model_name", "Network3d", "--landmarks", "9",
+                "--fixed_spawn", "0.5", "0.5", "0.5", "--steps_per_episode", "2", "--device", "cpu",
+                "--log_dir", runs.toString()));
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("rlm: landmark file "), r.err());
+        assertTrue(r.err().contains("landmark id 9"), r.err());
+        // the first model's evaluation did not start: no run folder with its results
+        assertTrue(Files.notExists(runs), "nothing written before every model's landmarks are read");
+    }
+
+    @Test
     void shouldUseTwentySevenSpawnsWhenNoneAreGiven() {
         List<Spawn> spawns = EvaluateModelsCommand.defaultSpawns();
         assertEquals(27, spawns.size());

@@ -88,7 +88,7 @@ class PlotCommandTest {
         Path png = dir.resolve("missing/plot.png");
         Run r = rlm("plot", dir.toString(), "--out", png.toString());
         assertEquals(2, r.exit());
-        assertEquals("rlm: --out " + png + ": folder " + dir.resolve("missing") + " does not exist or is not writable"
+        assertEquals("rlm: --out " + png + ": folder " + dir.resolve("missing") + " does not exist"
                 + System.lineSeparator(), r.err());
     }
 

@@ -28,18 +28,34 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The published SingleAgent.pt (Network3d, landmark 13) evaluated by the engine gives the published final positions
- * (reference/singleagent_eval_fixed.json) on the 6 reference scans, for a subset of the 27 fixed spawns (the centre
- * and two corners of the grid) so the test stays under a minute on 2 cores. The full 270-episode command and its
- * figures are in the README.
+ * (reference/singleagent_eval_fixed.json) for every one of its 162 episodes: the 6 reference scans from all 27 fixed
+ * spawns {0.25, 0.5, 0.75}^3. The full 270-episode command (all 10 scans) and its figures are in the README.
  */
 class PublishedEvaluationTest {
     static final Path SHARED = Path.of(System.getProperty("rlm.shared.dir", "../shared"));
-    static final double[][] SPAWNS = {{0.5, 0.5, 0.5}, {0.25, 0.75, 0.25}, {0.75, 0.25, 0.75}};
+    static final double[][] SPAWNS = spawnGrid();
+    static final int REFERENCE_EPISODES = 162;
+
+    /** The published evaluation's 27 spawns, x slowest (the order does not matter: episodes are matched by key). */
+    static double[][] spawnGrid() {
+        double[] f = {0.25, 0.5, 0.75};
+        double[][] grid = new double[27][];
+        int i = 0;
+        for (double x : f) {
+            for (double y : f) {
+                for (double z : f) {
+                    grid[i++] = new double[]{x, y, z};
+                }
+            }
+        }
+        return grid;
+    }
 
     @Test
     void shouldReproducePublishedFinalPositionsWhenEvaluatingSingleAgentCheckpoint() throws Exception {
         JsonNode ref = new ObjectMapper().readTree(SHARED.resolve("reference/singleagent_eval_fixed.json").toFile());
         Map<String, JsonNode> byKey = new HashMap<>();
+        assertEquals(REFERENCE_EPISODES, ref.get("episodes").size());
         for (JsonNode e : ref.get("episodes")) {
             byKey.put(e.get("image_file").asText() + " " + e.get("spawn_fraction").toString(), e);
         }
@@ -66,13 +82,16 @@ class PublishedEvaluationTest {
             try (NetworkQFunction q = new NetworkQFunction(net, 4)) {
                 results = new Evaluator(q, Mode.EVAL, 200).run(images, spawns, null, null);
             }
-            assertEquals(18, results.size());
+            assertEquals(REFERENCE_EPISODES, results.size());
+            java.util.Set<String> matched = new java.util.HashSet<>();
             double sumDistance = 0;
             double sumReference = 0;
             for (EpisodeResult r : results) {
                 double[] s = SPAWNS[r.run()];
                 JsonNode e = byKey.get(r.fileName() + " [" + s[0] + "," + s[1] + "," + s[2] + "]");
                 String what = r.fileName() + " spawn " + java.util.Arrays.toString(s);
+                org.junit.jupiter.api.Assertions.assertNotNull(e, what + " is in the reference");
+                matched.add(what);
                 assertArrayEquals(ints(e.get("start_xyz")), r.start()[0], what);
                 assertArrayEquals(ints(e.get("final_xyz")), r.end()[0], what);
                 assertEquals(e.get("steps").asInt(), r.steps(), what);
@@ -81,7 +100,8 @@ class PublishedEvaluationTest {
                 sumDistance += r.distanceMm()[0];
                 sumReference += e.get("distance_error_mm").asDouble();
             }
-            assertEquals(sumReference / 18, sumDistance / 18, 1e-9);
+            assertEquals(REFERENCE_EPISODES, matched.size(), "every reference episode compared once");
+            assertEquals(sumReference / REFERENCE_EPISODES, sumDistance / REFERENCE_EPISODES, 1e-9);
         } finally {
             for (EvalImage i : images) {
                 i.volume().close();

@@ -20,13 +20,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Ctrl-C during training, in a child JVM running the command line: SIGINT makes the shutdown hook stop the trainer
- * after its current step; it writes {@code latest_checkpoint.pt} with the counters of the last finished episode
- * and the process exits with 130.
+ * Ctrl-C or SIGTERM during training, in a child JVM running the command line: the signal makes the shutdown hook
+ * stop the trainer after its current step; it writes {@code latest_checkpoint.pt} with the counters of the last
+ * finished episode and the process exits with 128 + the signal's number, as the README says: 130 for SIGINT, 143 for
+ * SIGTERM.
  */
 class InterruptedTrainingTest {
     @Test
     void shouldSaveCheckpointAndExit130WhenInterruptedBySigint(@TempDir Path dir) throws Exception {
+        interrupt(dir, "INT", RunCommand.EXIT_INTERRUPTED);
+    }
+
+    @Test
+    void shouldSaveCheckpointAndExit143WhenTerminatedBySigterm(@TempDir Path dir) throws Exception {
+        interrupt(dir, "TERM", RunCommand.EXIT_TERMINATED);
+    }
+
+    private static void interrupt(Path dir, String signal, int expectedExit) throws Exception {
         TinyRun tiny = new TinyRun(dir.resolve("data"));
         Path logDir = dir.resolve("runs");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
@@ -41,10 +51,10 @@ class InterruptedTrainingTest {
             // wait until training (not just the warm-up) is under way, then mid-episode send SIGINT
             waitFor(() -> Files.readString(log).contains("warm-up done"), child, output);
             Thread.sleep(1500);
-            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start();
-            assertEquals(0, kill.waitFor(), "kill -INT");
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).start();
+            assertEquals(0, kill.waitFor(), "kill -" + signal);
             assertTrue(child.waitFor(120, TimeUnit.SECONDS), "child exits within the bounded wait");
-            assertEquals(RunCommand.EXIT_INTERRUPTED, child.exitValue(), () -> read(output));
+            assertEquals(expectedExit, child.exitValue(), () -> read(output));
 
             Path runDir = log.getParent();
             String text = Files.readString(log);

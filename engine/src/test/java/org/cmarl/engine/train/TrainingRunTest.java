@@ -244,6 +244,6 @@ class TrainingRunTest {
         TinyRun.Outcome o = TinyRun.run(tiny.args(file));
         assertEquals(2, o.exitCode(), () -> "stderr: " + o.err());
         assertEquals(1, o.err().lines().count(), () -> "one line: " + o.err());
-        assertTrue(o.err().contains("--log_dir " + file + " is not writable"), o.err());
+        assertTrue(o.err().contains("--log_dir " + file + ": " + file + " is not a folder"), o.err());
     }
 }
