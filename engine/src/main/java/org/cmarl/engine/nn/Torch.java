@@ -16,9 +16,17 @@ import org.bytedeco.pytorch.global.torch;
  * to the system copies before JavaCPP has extracted its own, and the JVM crashes at the first torch call (ABI
  * mismatch). Extracting every bundled native of javacpp, openblas and pytorch into the cache first means that
  * JavaCPP's preload finds its own copies by absolute path.
+ *
+ * <p>The GPU build ({@code -Pgpu}) keeps libtorch's natives under {@code org/bytedeco/pytorch/<platform>-gpu/} and
+ * the CUDA runtime under {@code org/bytedeco/cuda/<platform>/} (jar {@code cuda-redist}): those are extracted too,
+ * so neither a system libtorch nor a system CUDA runtime shadows the bundled ones. On the CPU build these folders
+ * are absent and extract nothing.
  */
 public final class Torch {
     private static volatile boolean loaded;
+    /** Where the GPU jars keep their natives (checked with unzip -l on the 1.5.13 jars); CUDA runtime first. */
+    static final String[] GPU_NATIVE_FOLDERS = {"/org/bytedeco/cuda/<platform>/",
+        "/org/bytedeco/pytorch/<platform>-gpu/"};
 
     private Torch() {
     }
@@ -38,6 +46,9 @@ public final class Torch {
                 Loader.cacheResources("/org/bytedeco/javacpp/" + platform + "/");
                 Loader.cacheResources("/org/bytedeco/openblas/" + platform + "/");
                 Loader.cacheResources("/org/bytedeco/pytorch/" + platform + "/");
+                for (String folder : GPU_NATIVE_FOLDERS) {
+                    Loader.cacheResources(folder.replace("<platform>", platform));
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot extract the bundled libtorch natives for platform " + platform
                         + " into the JavaCPP cache (set -Dorg.bytedeco.javacpp.cachedir=<writable dir>)", e);
