@@ -158,8 +158,8 @@ final class EvaluateModelsCommand implements Callable<Integer> {
             configs.add(config);
             weights.add(wts);
         }
-        Path runDir = createRunDir();
         Device dev = Device.parse(device, out);
+        Path runDir = createRunDir();
         if (threads != null) {
             Torch.setThreads(threads);
         }
