@@ -159,11 +159,14 @@ final class EvaluateModelsCommand implements Callable<Integer> {
             weights.add(wts);
         }
         Device dev = Device.parse(device, out);
+        if (dev == Device.CUDA) {
+            Torch.configureCuda(false);
+        }
         Path runDir = createRunDir();
         if (threads != null) {
             Torch.setThreads(threads);
         }
-        int batch = batchEpisodes != null ? batchEpisodes : dev == Device.CUDA ? 32 : 4;
+        int batch = batchEpisodes != null ? batchEpisodes : dev.defaultBatchEpisodes();
         if (batch < 1) {
             throw new BadInputException("--batch_episodes " + batch + " must be at least 1");
         }

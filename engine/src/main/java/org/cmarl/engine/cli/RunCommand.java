@@ -92,6 +92,9 @@ public final class RunCommand {
         checkFits(netConfig, weights, o.load);
         checkFits(netConfig, resume == null ? null : resume.training().qNetwork(), o.resume);
         Device device = Device.parse(o.device, out);
+        if (device == Device.CUDA) {
+            Torch.configureCuda(o.tf32);
+        }
         long seed = o.seed == null ? System.nanoTime() : o.seed;
         TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
         // the lists are read and paired (every file checked to exist) before any image is loaded
@@ -187,7 +190,7 @@ public final class RunCommand {
     private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,
                          List<EvalImage> images, List<Spawn> spawns, java.util.Map<String, TensorData> weights)
             throws IOException {
-        int batch = o.batchEpisodes != null ? o.batchEpisodes : device == Device.CUDA ? 32 : 4;
+        int batch = o.batchEpisodes != null ? o.batchEpisodes : device.defaultBatchEpisodes();
         if (batch < 1) {
             throw new BadInputException("--batch_episodes " + batch + " must be at least 1");
         }

@@ -18,6 +18,14 @@ public enum Device {
     CPU,
     CUDA;
 
+    /**
+     * Evaluation episodes advanced together by default ({@code --batch_episodes}, validation, final evaluation):
+     * on the CPU a batch of 4 already keeps the cores busy; a GPU needs more observations per forward pass to fill.
+     */
+    public static final int CPU_BATCH_EPISODES = 4;
+    /** See {@link #CPU_BATCH_EPISODES}. */
+    public static final int CUDA_BATCH_EPISODES = 32;
+
     /** Present while the NVIDIA kernel driver is loaded (its version line). */
     static final Path NVIDIA_DRIVER_VERSION = Path.of("/proc/driver/nvidia/version");
 
@@ -84,6 +92,11 @@ public enum Device {
         }
         return "the NVIDIA driver (" + version + ") shows libtorch no usable GPU (CUDA 13.1 needs driver 580 or "
                 + "newer and compute capability 7.5+; check nvidia-smi and CUDA_VISIBLE_DEVICES)";
+    }
+
+    /** {@link #CPU_BATCH_EPISODES} or {@link #CUDA_BATCH_EPISODES}. */
+    public int defaultBatchEpisodes() {
+        return this == CUDA ? CUDA_BATCH_EPISODES : CPU_BATCH_EPISODES;
     }
 
     /** The libtorch device; the caller owns (closes) the returned pointer. */

@@ -62,6 +62,36 @@ public final class DqnLearner implements AutoCloseable {
     }
 
     /**
+     * Peak device memory of one observation-agent in an update, in bytes: activations kept for the backward pass
+     * and their gradients (measured on the CPU: CommNet-5, 12 observations a chunk, peaks at about 2.6 GB, i.e.
+     * 43 MB per observation-agent), rounded up for cuDNN's workspaces.
+     */
+    static final long UPDATE_BYTES_PER_OBSERVATION_AGENT = 48L << 20;
+    /** Share of the GPU's free memory the default chunk may fill (the rest: weights, Adam, allocator slack). */
+    static final double GPU_MEMORY_SHARE = 0.7;
+
+    /**
+     * Observations per backward chunk by default on {@code device}: on the CPU {@link #defaultMicroBatch(int)}; on
+     * CUDA the whole batch in one chunk (one pass keeps the GPU busiest) unless the GPU's free memory says it
+     * cannot hold it, then the largest chunk that fits {@link #GPU_MEMORY_SHARE} of it.
+     */
+    public static int defaultMicroBatch(int agents, int batch, Device device) {
+        if (device != Device.CUDA) {
+            return defaultMicroBatch(agents);
+        }
+        return cudaMicroBatch(agents, batch, Torch.cudaFreeBytes());
+    }
+
+    /** {@link #defaultMicroBatch(int, int, Device)} on CUDA with {@code freeBytes} free (-1: unknown, whole batch). */
+    static int cudaMicroBatch(int agents, int batch, long freeBytes) {
+        if (freeBytes < 0) {
+            return Math.max(1, batch);
+        }
+        long fits = (long) (freeBytes * GPU_MEMORY_SHARE) / (UPDATE_BYTES_PER_OBSERVATION_AGENT * Math.max(1, agents));
+        return (int) Math.max(1, Math.min(batch, fits));
+    }
+
+    /**
      * @param microBatch most observations per forward/backward chunk (the gradients are those of the whole batch
      *                   either way; smaller chunks keep fewer activations alive), at least 1
      */

@@ -83,6 +83,41 @@ public final class Torch {
         return pointer;
     }
 
+    /**
+     * Settings for runs on CUDA, called once the device is known: cuDNN's benchmark mode on (each convolution shape
+     * is timed once and its fastest algorithm kept; the shapes of a run are few: the batch, its last partial chunk,
+     * the shrinking evaluation batch), and TF32 for cuBLAS matmuls and cuDNN convolutions only when asked
+     * ({@code --tf32}). libtorch's own default allows TF32 in cuDNN convolutions; it is switched off here so that
+     * CUDA results stay within float32 rounding of the CPU's (TF32 keeps 10 mantissa bits).
+     */
+    public static void configureCuda(boolean tf32) {
+        ensureLoaded();
+        org.bytedeco.pytorch.Context context = torch.globalContext();
+        context.setBenchmarkCuDNN(true);
+        context.setAllowTF32CuBLAS(tf32);
+        context.setAllowTF32CuDNN(tf32);
+    }
+
+    /**
+     * Free memory of the current CUDA device in bytes (cudaMemGetInfo), or -1 when unknown (the CPU build has no
+     * CUDA runtime classes: the call goes through reflection so that the engine compiles and runs without them).
+     */
+    static long cudaFreeBytes() {
+        ensureLoaded();
+        try {
+            Class<?> cudart = Class.forName("org.bytedeco.cuda.global.cudart");
+            java.lang.reflect.Method memGetInfo = cudart.getMethod("cudaMemGetInfo",
+                    org.bytedeco.javacpp.SizeTPointer.class, org.bytedeco.javacpp.SizeTPointer.class);
+            try (org.bytedeco.javacpp.SizeTPointer free = new org.bytedeco.javacpp.SizeTPointer(1);
+                 org.bytedeco.javacpp.SizeTPointer total = new org.bytedeco.javacpp.SizeTPointer(1)) {
+                Object status = memGetInfo.invoke(null, free, total);
+                return status instanceof Integer && (Integer) status == 0 ? free.get() : -1;
+            }
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return -1;
+        }
+    }
+
     /** libtorch's current intra-op thread count. */
     public static int threads() {
         ensureLoaded();
