@@ -21,6 +21,7 @@ import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
+import org.cmarl.engine.train.ReplayBatchPrefetcher;
 import org.cmarl.engine.volume.Volume;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -46,7 +47,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Published (reference/perf.json, dqn_train_step_seconds_threads2): one update of CommNet 5 agents at batch 64
  * takes 90.5 s on this 2-core VM, i.e. at most 50 / 90.5 = 0.55 steps/s with train_freq 50 before acting and
  * stepping are counted. Expected here: the same order (libtorch CPU kernels do the work in both), the update
- * dominating. The time per phase (act / step+store / sample / update) is printed at the end of each iteration.
+ * dominating. The time per phase (act / step+store / sample / update) is printed at the end of each iteration; with
+ * {@code prefetch} the sample phase is only what the learner waited for (the sampler thread's time hides behind the
+ * update).
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.SingleShotTime)
@@ -71,6 +74,13 @@ public class TrainCycleBenchmark {
     @Param({"0.1"})
     double epsilon;
 
+    /**
+     * {@code true}: the trainer's double buffer (train/ReplayBatchPrefetcher), the next batch sampled on a second
+     * thread while this update runs; {@code false}: sample, then update, on one thread (the loop before it).
+     */
+    @Param({"false", "true"})
+    boolean prefetch;
+
     private Volume volume;
     private int[][] landmarks;
     private QNetwork online;
@@ -81,6 +91,7 @@ public class TrainCycleBenchmark {
     private ReplayMemory replay;
     private RoiFrameSource frames;
     private TransitionBatchBuffer transitions;
+    private ReplayBatchPrefetcher batches;
     private SplittableRandom random;
     private int[] actions;
     private float[] q;
@@ -112,6 +123,7 @@ public class TrainCycleBenchmark {
         replay = new ReplayMemory(100_000, AGENTS);
         frames = new RoiFrameSource(List.of(volume));
         transitions = TransitionBatchBuffer.allocate(batch, AGENTS);
+        batches = new ReplayBatchPrefetcher(replay, frames, batch, AGENTS, Device.CPU);
         random = new SplittableRandom(1);
         actions = new int[AGENTS];
         q = new float[AGENTS * NetworkConfig.ACTIONS];
@@ -190,6 +202,7 @@ public class TrainCycleBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         transitions.close();
+        batches.close();
         replay.close();
         env.close();
         actInput.close();
@@ -206,12 +219,26 @@ public class TrainCycleBenchmark {
             step(epsilon);
         }
         long t0 = System.nanoTime();
-        replay.sample(batch, random, frames, transitions.address(), bActions, bRewards, bTerminal);
+        if (!prefetch) {
+            replay.sample(batch, random, frames, transitions.address(), bActions, bRewards, bTerminal);
+            long t1 = System.nanoTime();
+            float loss = learner.update(transitions, batch, bActions, bRewards, bTerminal,
+                    DqnLearner.DEFAULT_DISCOUNT);
+            nanos[2] += t1 - t0;
+            nanos[3] += System.nanoTime() - t1;
+            return loss;
+        }
+        // as Trainer.runEpisode: this batch (prefetched during the last update), the next sampled meanwhile
+        ReplayBatchPrefetcher.Batch b = batches.take(random);
+        batches.prefetch(random);
         long t1 = System.nanoTime();
-        float loss = learner.update(transitions, batch, bActions, bRewards, bTerminal,
+        float loss = learner.update(b.transitions(), batch, b.actions(), b.rewards(), b.terminal(),
                 DqnLearner.DEFAULT_DISCOUNT);
-        nanos[2] += t1 - t0;
-        nanos[3] += System.nanoTime() - t1;
+        long t2 = System.nanoTime();
+        batches.awaitPrefetch();
+        long t3 = System.nanoTime();
+        nanos[2] += (t1 - t0) + (t3 - t2);
+        nanos[3] += t2 - t1;
         return loss;
     }
 }

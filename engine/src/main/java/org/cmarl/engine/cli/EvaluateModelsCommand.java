@@ -162,7 +162,10 @@ final class EvaluateModelsCommand implements Callable<Integer> {
             configs.add(config);
             weights.add(wts);
         }
-        int batch = batchEpisodes != null ? batchEpisodes : dev == Device.CUDA ? 32 : 4;
+        if (dev == Device.CUDA) {
+            Torch.configureCuda(false);
+        }
+        int batch = batchEpisodes != null ? batchEpisodes : dev.defaultBatchEpisodes();
         List<ModelRow> rows = new ArrayList<>();
         try (ImageSet set = ImageSet.load(files, false, out)) {
             // every model's landmarks read (ids within the files, voxels within the images) before the run folder

@@ -66,7 +66,12 @@ final class FlagChecks {
         if (!List.of("cpu", "cuda", "gpu", "auto").contains(n)) {
             throw new BadInputException("--device '" + name + "' is unknown, expected cpu, cuda or auto");
         }
-        return Device.parse(n, notice);
+        try {
+            return Device.parse(n, notice);
+        } catch (IllegalArgumentException e) {
+            // Device says why CUDA is unusable here (CPU build, no driver, no device): the user's flag, not a defect
+            throw new BadInputException(e.getMessage());
+        }
     }
 
     /** The spawn of the triple starting at {@code i} of {@code --fixed_spawn}; fractions in [0, 1]. */

@@ -93,6 +93,9 @@ public final class RunCommand {
         NetworkConfig netConfig = FlagChecks.network(arch, agents, o.attention, teamReward == TeamReward.ATTENTION);
         long seed = o.seed == null ? System.nanoTime() : o.seed;
         Device device = FlagChecks.device(o.device, out);
+        if (device == Device.CUDA) {
+            Torch.configureCuda(o.tf32);
+        }
         // settings checked against each other (and the replay memory against its budget) before anything is read
         TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
         // Checkpoint read and checked against the flags before images are loaded (fast failure).
@@ -204,7 +207,7 @@ public final class RunCommand {
     private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,
                          List<EvalImage> images, List<Spawn> spawns, java.util.Map<String, TensorData> weights)
             throws IOException {
-        int batch = o.batchEpisodes != null ? o.batchEpisodes : device == Device.CUDA ? 32 : 4;
+        int batch = o.batchEpisodes != null ? o.batchEpisodes : device.defaultBatchEpisodes();
         int total = images.size() * spawns.size();
         long start = System.nanoTime();
         List<EpisodeResult> results;

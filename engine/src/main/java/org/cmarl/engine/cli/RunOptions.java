@@ -143,6 +143,10 @@ public final class RunOptions {
     @Option(names = "--threads", description = "CPU threads for libtorch (default: all cores).")
     public Integer threads;
 
+    @Option(names = "--tf32", description = "CUDA only: let cuBLAS and cuDNN use TF32 (faster on Ampere and newer, "
+            + "10-bit mantissa products). Default off: CUDA results stay within float32 rounding of the CPU's.")
+    public boolean tf32;
+
     @Option(names = "--batch_episodes", description = "Evaluation episodes advanced together in one batched forward pass (default: 4 on CPU, 32 on CUDA).")
     public Integer batchEpisodes;
 

@@ -45,6 +45,10 @@ public final class DqnLearner implements AutoCloseable {
 
     private final AdamOptimizer adam;
     private final int microBatch;
+    /** {@link #packTransitionScalars} block, grown on demand, closed with this learner. */
+    private Tensor hostScalars;
+    private org.bytedeco.javacpp.FloatPointer hostScalarsData;
+    private int hostScalarsCapacity;
     private boolean closed;
 
     /** With the default micro-batch: {@link #defaultMicroBatch(int)} observations per backward chunk. */
@@ -55,6 +59,36 @@ public final class DqnLearner implements AutoCloseable {
     /** Observations per backward chunk by default: {@link #DEFAULT_CHUNK_OBSERVATION_AGENTS} / agents, at least 1. */
     public static int defaultMicroBatch(int agents) {
         return Math.max(1, DEFAULT_CHUNK_OBSERVATION_AGENTS / Math.max(1, agents));
+    }
+
+    /**
+     * Peak device memory of one observation-agent in an update, in bytes: activations kept for the backward pass
+     * and their gradients (measured on the CPU: CommNet-5, 12 observations a chunk, peaks at about 2.6 GB, i.e.
+     * 43 MB per observation-agent), rounded up for cuDNN's workspaces.
+     */
+    static final long UPDATE_BYTES_PER_OBSERVATION_AGENT = 48L << 20;
+    /** Share of the GPU's free memory the default chunk may fill (the rest: weights, Adam, allocator slack). */
+    static final double GPU_MEMORY_SHARE = 0.7;
+
+    /**
+     * Observations per backward chunk by default on {@code device}: on the CPU {@link #defaultMicroBatch(int)}; on
+     * CUDA the whole batch in one chunk (one pass keeps the GPU busiest) unless the GPU's free memory says it
+     * cannot hold it, then the largest chunk that fits {@link #GPU_MEMORY_SHARE} of it.
+     */
+    public static int defaultMicroBatch(int agents, int batch, Device device) {
+        if (device != Device.CUDA) {
+            return defaultMicroBatch(agents);
+        }
+        return cudaMicroBatch(agents, batch, Torch.cudaFreeBytes());
+    }
+
+    /** {@link #defaultMicroBatch(int, int, Device)} on CUDA with {@code freeBytes} free (-1: unknown, whole batch). */
+    static int cudaMicroBatch(int agents, int batch, long freeBytes) {
+        if (freeBytes < 0) {
+            return Math.max(1, batch);
+        }
+        long fits = (long) (freeBytes * GPU_MEMORY_SHARE) / (UPDATE_BYTES_PER_OBSERVATION_AGENT * Math.max(1, agents));
+        return (int) Math.max(1, Math.min(batch, fits));
     }
 
     /**
@@ -138,8 +172,22 @@ public final class DqnLearner implements AutoCloseable {
                     + agents);
         }
         try (PointerScope scope = new PointerScope()) {
-            return lossAndGradients(transitions.stateTensor(batch), transitions.nextStateTensor(batch), batch,
-                    actions, rewards, terminal, discount);
+            // One contiguous host -> device copy of the windows (on CUDA from the pinned block, non-blocking); the
+            // state and next-state views are taken on the device. Copying the two strided host views instead
+            // staged 8/5 of the bytes through pageable memory, blocking (benchmarks/README.md, "GPU data path").
+            Tensor windows = onDevice(transitions.windowTensor(batch), torch.ScalarType.Byte);
+            return lossAndGradients(windows.narrow(2, 0, NetworkConfig.FRAMES),
+                    windows.narrow(2, 1, NetworkConfig.FRAMES), batch, actions, rewards, terminal, discount);
+        }
+    }
+
+    /** {@code host} on the networks' device: itself on the CPU; on CUDA a non-blocking copy (the caller's scope). */
+    private Tensor onDevice(Tensor host, torch.ScalarType type) {
+        if (online.device() != Device.CUDA) {
+            return host;
+        }
+        try (org.bytedeco.pytorch.Device d = Device.CUDA.toTorch()) {
+            return host.to(d, type, true, false, new org.bytedeco.pytorch.MemoryFormatOptional());
         }
     }
 
@@ -172,40 +220,78 @@ public final class DqnLearner implements AutoCloseable {
                 throw new IllegalArgumentException("action[" + i + "]=" + actions[i] + ", expected 0..5");
             }
         }
-        float value = 0f;
+        // Rewards, not-done flags and actions of the whole batch: one host block, one upload per update (one
+        // non-blocking copy on CUDA, none on the CPU); each chunk takes views of it.
+        Tensor perTransition = onDevice(packTransitionScalars(n, actions, rewards, terminal), torch.ScalarType.Float);
+        Tensor r = perTransition.narrow(0, 0, n).view(batch, agents);
+        Tensor notOver = perTransition.narrow(0, n, n).view(batch, agents);
+        Tensor actionIndex = perTransition.narrow(0, 2L * n, n).to(torch.ScalarType.Long).view(batch, agents, 1);
+        // The chunk losses add up on the device; the one read (item) is the update's only synchronisation.
+        Tensor total = null;
         for (int first = 0; first < batch; first += microBatch) {
             int size = Math.min(microBatch, batch - first);
             try (PointerScope chunkScope = new PointerScope()) {
                 Tensor sChunk = size == batch ? s.narrow(0, 0, batch) : s.narrow(0, first, size);
                 Tensor nextChunk = size == batch ? sNext.narrow(0, 0, batch) : sNext.narrow(0, first, size);
-                Tensor loss = chunkLoss(sChunk, nextChunk, first, size, actions, rewards, terminal, discount);
+                Tensor loss = chunkLoss(sChunk, nextChunk, size, r.narrow(0, first, size),
+                        notOver.narrow(0, first, size), actionIndex.narrow(0, first, size), discount);
                 if (size != batch) {
                     loss = loss.mul(new Scalar((double) size / batch));
                 }
-                value += loss.item_float();
+                Tensor sum = Torch.keep(chunkScope, total == null ? loss.detach() : total.add(loss.detach()));
+                if (total != null) {
+                    total.close();
+                }
+                total = sum;
                 loss.backward();
             }
         }
-        return value;
+        try {
+            return total.item_float();
+        } finally {
+            total.close();
+        }
     }
 
-    /** The published loss of observations {@code first .. first + batch - 1} (mean over those only). */
-    private Tensor chunkLoss(Tensor s, Tensor sNext, int first, int batch, int[] actions, float[] rewards,
-            boolean[] terminal, double discount) {
-        int n = batch * agents;
-        int offset = first * agents;
-        long[] shape = {batch, agents};
-        float[] notOver = new float[n];
-        float[] chunkRewards = new float[n];
-        long[] actionIndex = new long[n];
-        for (int i = 0; i < n; i++) {
-            notOver[i] = terminal[offset + i] ? 0f : 1f;
-            chunkRewards[i] = rewards[offset + i];
-            actionIndex[i] = actions[offset + i];
+    /**
+     * {@code [rewards | 1 - done | actions]} of the first {@code n} (observation, agent) pairs as one float block
+     * {@code (3n)} in host memory owned by this learner (page-locked on CUDA, so the upload is a DMA transfer),
+     * reused: the previous update's upload has completed, since its loss was read. Actions 0..5 are exact floats.
+     */
+    private Tensor packTransitionScalars(int n, int[] actions, float[] rewards, boolean[] terminal) {
+        if (hostScalars == null || hostScalarsCapacity < n) {
+            if (hostScalars != null) {
+                hostScalars.close();
+            }
+            try (PointerScope scope = new PointerScope()) {
+                TensorOptions options = new TensorOptions(torch.ScalarType.Float);
+                if (online.device() == Device.CUDA) {
+                    options = options.pinned_memory(new org.bytedeco.pytorch.BoolOptional(true));
+                }
+                hostScalars = Torch.keep(scope, torch.empty(new long[] {3L * n}, options,
+                        new org.bytedeco.pytorch.MemoryFormatOptional()));
+            }
+            hostScalarsCapacity = n;
+            hostScalarsData = new org.bytedeco.javacpp.FloatPointer(hostScalars.data_ptr()).capacity(3L * n);
         }
-        Tensor r = hostFloats(chunkRewards, n, shape).to(online.device() == Device.CUDA ? cuda() : cpu(),
-                torch.ScalarType.Float);
-        r = r.clamp(new ScalarOptional(new Scalar(-1.0)), new ScalarOptional(new Scalar(1.0)));
+        for (int i = 0; i < n; i++) {
+            hostScalarsData.put(i, rewards[i]);
+            hostScalarsData.put(n + i, terminal[i] ? 0f : 1f);
+            hostScalarsData.put(2L * n + i, actions[i]);
+        }
+        return hostScalars.narrow(0, 0, 3L * n);
+    }
+
+    /**
+     * The published loss of one chunk of {@code batch} observations (mean over those only).
+     *
+     * @param rawRewards {@code (batch, agents)} float, unclamped, on the networks' device
+     * @param notOver    {@code (batch, agents)} float, 0 where the transition ended the episode
+     * @param actionIdx  {@code (batch, agents, 1)} long
+     */
+    private Tensor chunkLoss(Tensor s, Tensor sNext, int batch, Tensor rawRewards, Tensor notOver,
+            Tensor actionIdx, double discount) {
+        Tensor r = rawRewards.clamp(new ScalarOptional(new Scalar(-1.0)), new ScalarOptional(new Scalar(1.0)));
         if (teamReward == TeamReward.MEAN) {
             r = r.add(r.mean(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional()));
         } else if (teamReward == TeamReward.ATTENTION) {
@@ -219,29 +305,11 @@ public final class DqnLearner implements AutoCloseable {
             maxNext = Torch.keep(targetScope, target.forwardTensor(sNext, 0).max(2).get0().detach());
         }
         Torch.adopt(PointerScope.getInnerScope(), maxNext);
-        Tensor notOverT = hostFloats(notOver, n, shape).to(maxNext.device(), torch.ScalarType.Float);
-        Tensor y = r.add(notOverT.mul(maxNext).mul(new Scalar(discount)));
+        Tensor y = r.add(notOver.mul(maxNext).mul(new Scalar(discount)));
         Tensor q = online.forwardTensor(s, 0);
-        Tensor index = torch.from_blob(new org.bytedeco.javacpp.LongPointer(actionIndex),
-                new long[] {batch, agents, 1}, new TensorOptions(torch.ScalarType.Long)).clone().to(q.device(),
-                torch.ScalarType.Long);
-        Tensor chosen = torch.gather(q, 2, index).view(batch, agents);
+        Tensor chosen = torch.gather(q, 2, actionIdx).view(batch, agents);
         // Published: SmoothL1Loss()(labels, prediction), reduction mean (1), beta 1.
         return torch.smooth_l1_loss(y.flatten(), chosen.flatten(), 1, 1.0);
-    }
-
-    private static Tensor hostFloats(float[] values, int n, long[] shape) {
-        org.bytedeco.javacpp.FloatPointer p = new org.bytedeco.javacpp.FloatPointer(n);
-        p.put(values, 0, n);
-        return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Float)).clone();
-    }
-
-    private static org.bytedeco.pytorch.Device cpu() {
-        return new org.bytedeco.pytorch.Device(torch.DeviceType.CPU);
-    }
-
-    private static org.bytedeco.pytorch.Device cuda() {
-        return new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA);
     }
 
     /** Copies the online weights into the target network. */
@@ -332,6 +400,9 @@ public final class DqnLearner implements AutoCloseable {
             return;
         }
         closed = true;
+        if (hostScalars != null) {
+            hostScalars.close();
+        }
         adam.close();
     }
 }

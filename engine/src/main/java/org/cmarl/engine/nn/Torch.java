@@ -16,9 +16,17 @@ import org.bytedeco.pytorch.global.torch;
  * to the system copies before JavaCPP has extracted its own, and the JVM crashes at the first torch call (ABI
  * mismatch). Extracting every bundled native of javacpp, openblas and pytorch into the cache first means that
  * JavaCPP's preload finds its own copies by absolute path.
+ *
+ * <p>The GPU build ({@code -Pgpu}) keeps libtorch's natives under {@code org/bytedeco/pytorch/<platform>-gpu/} and
+ * the CUDA runtime under {@code org/bytedeco/cuda/<platform>/} (jar {@code cuda-redist}): those are extracted too,
+ * so neither a system libtorch nor a system CUDA runtime shadows the bundled ones. On the CPU build these folders
+ * are absent and extract nothing.
  */
 public final class Torch {
     private static volatile boolean loaded;
+    /** Where the GPU jars keep their natives (checked with unzip -l on the 1.5.13 jars); CUDA runtime first. */
+    static final String[] GPU_NATIVE_FOLDERS = {"/org/bytedeco/cuda/<platform>/",
+        "/org/bytedeco/pytorch/<platform>-gpu/"};
 
     private Torch() {
     }
@@ -38,6 +46,9 @@ public final class Torch {
                 Loader.cacheResources("/org/bytedeco/javacpp/" + platform + "/");
                 Loader.cacheResources("/org/bytedeco/openblas/" + platform + "/");
                 Loader.cacheResources("/org/bytedeco/pytorch/" + platform + "/");
+                for (String folder : GPU_NATIVE_FOLDERS) {
+                    Loader.cacheResources(folder.replace("<platform>", platform));
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot extract the bundled libtorch natives for platform " + platform
                         + " into the JavaCPP cache (set -Dorg.bytedeco.javacpp.cachedir=<writable dir>)", e);
@@ -70,6 +81,41 @@ public final class Torch {
         scope.attach(pointer);
         pointer.releaseReference();
         return pointer;
+    }
+
+    /**
+     * Settings for runs on CUDA, called once the device is known: cuDNN's benchmark mode on (each convolution shape
+     * is timed once and its fastest algorithm kept; the shapes of a run are few: the batch, its last partial chunk,
+     * the shrinking evaluation batch), and TF32 for cuBLAS matmuls and cuDNN convolutions only when asked
+     * ({@code --tf32}). libtorch's own default allows TF32 in cuDNN convolutions; it is switched off here so that
+     * CUDA results stay within float32 rounding of the CPU's (TF32 keeps 10 mantissa bits).
+     */
+    public static void configureCuda(boolean tf32) {
+        ensureLoaded();
+        org.bytedeco.pytorch.Context context = torch.globalContext();
+        context.setBenchmarkCuDNN(true);
+        context.setAllowTF32CuBLAS(tf32);
+        context.setAllowTF32CuDNN(tf32);
+    }
+
+    /**
+     * Free memory of the current CUDA device in bytes (cudaMemGetInfo), or -1 when unknown (the CPU build has no
+     * CUDA runtime classes: the call goes through reflection so that the engine compiles and runs without them).
+     */
+    static long cudaFreeBytes() {
+        ensureLoaded();
+        try {
+            Class<?> cudart = Class.forName("org.bytedeco.cuda.global.cudart");
+            java.lang.reflect.Method memGetInfo = cudart.getMethod("cudaMemGetInfo",
+                    org.bytedeco.javacpp.SizeTPointer.class, org.bytedeco.javacpp.SizeTPointer.class);
+            try (org.bytedeco.javacpp.SizeTPointer free = new org.bytedeco.javacpp.SizeTPointer(1);
+                 org.bytedeco.javacpp.SizeTPointer total = new org.bytedeco.javacpp.SizeTPointer(1)) {
+                Object status = memGetInfo.invoke(null, free, total);
+                return status instanceof Integer && (Integer) status == 0 ? free.get() : -1;
+            }
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return -1;
+        }
     }
 
     /** libtorch's current intra-op thread count. */

@@ -25,8 +25,10 @@ import org.cmarl.engine.memory.NativeBlock;
  * Frames before an episode's start are zeros, as in a state (SPEC.md section 5).
  *
  * <p>On CUDA ({@link #allocate(int, int, Device)}) the block is page-locked host memory allocated by libtorch and
- * owned through {@link NativeBlock#ofForeign}, as in {@link ObservationBuffer}: the forward passes copy the strided
- * views to the device. Untested here: the development machines have no GPU.
+ * owned through {@link NativeBlock#ofForeign}, as in {@link ObservationBuffer}: the learner copies the
+ * {@link #windowTensor contiguous windows} to the device once per update (a non-blocking DMA transfer) and takes the
+ * two views there. The sampler may rewrite the block only after that update's loss was read (the trainer
+ * alternates two buffers, see {@code train.ReplayBatchPrefetcher}).
  *
  * <p>One owner: {@link #close()} frees the tensor view, then the native block (idempotent); using the buffer after
  * close throws {@link IllegalStateException}.
@@ -110,6 +112,14 @@ public final class TransitionBatchBuffer implements AutoCloseable {
     /** Next states {@code (batch, agents, 4, 45, 45, 45)}: window frames 1..4, a strided view, caller's scope. */
     Tensor nextStateTensor(int batch) {
         return windows(batch).narrow(2, 1, NetworkConfig.FRAMES);
+    }
+
+    /**
+     * The first {@code batch} windows {@code (batch, agents, 5, 45, 45, 45)}: a contiguous view of the block (what
+     * the learner uploads to a GPU in one copy), in the caller's scope.
+     */
+    Tensor windowTensor(int batch) {
+        return windows(batch);
     }
 
     private Tensor windows(int batch) {

@@ -132,7 +132,8 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
 
     /** {@link #microBatch()} with 0 resolved to the learner's default for this many agents. */
     public int effectiveMicroBatch() {
-        return microBatch > 0 ? microBatch : org.cmarl.engine.nn.DqnLearner.defaultMicroBatch(agents());
+        return microBatch > 0 ? microBatch
+                : org.cmarl.engine.nn.DqnLearner.defaultMicroBatch(agents(), batchSize, device);
     }
 
     @Override

@@ -15,11 +15,11 @@ import org.cmarl.engine.eval.EpisodeResult;
 import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
+import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
-import org.cmarl.engine.nn.TransitionBatchBuffer;
 import org.cmarl.engine.replay.FrameSource;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
@@ -50,7 +50,8 @@ public final class Trainer implements AutoCloseable {
     private final ObservationBuffer actInput;
     private final LandmarkEnv env;
     private final ReplayMemory replay;
-    private final TransitionBatchBuffer transitions;
+    /** Two transition batches: the next is sampled while the learner updates on the current one. */
+    private final ReplayBatchPrefetcher batches;
     private final FrameSource frames;
 
     // per-step scratch, allocated once
@@ -61,9 +62,6 @@ public final class Trainer implements AutoCloseable {
     private final int[] x;
     private final int[] y;
     private final int[] z;
-    private final int[] batchActions;
-    private final float[] batchRewards;
-    private final boolean[] batchTerminal;
 
     // run counters (a TrainingState snapshot is taken at episode and epoch ends, never per step)
     private int episode;
@@ -99,13 +97,13 @@ public final class Trainer implements AutoCloseable {
         this.env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, agents, config.multiscale(), FrameType.FLOAT32,
                 config.stepsPerEpisode(), false, true), actInput.block(), 0);
         this.replay = new ReplayMemory(config.memorySize(), agents);
-        // one 5-frame window per sampled transition and agent: state and next state are overlapping views of it
-        this.transitions = TransitionBatchBuffer.allocate(config.batchSize(), agents, config.device());
         List<org.cmarl.engine.volume.Volume> volumes = new ArrayList<>();
         for (EvalImage image : this.images) {
             volumes.add(image.volume());
         }
         this.frames = new RoiFrameSource(volumes);
+        // one 5-frame window per sampled transition and agent: state and next state are overlapping views of it
+        this.batches = new ReplayBatchPrefetcher(replay, frames, config.batchSize(), agents, config.device());
         this.actions = new int[agents];
         this.qValues = new float[agents * NetworkConfig.ACTIONS];
         this.rewards = new float[agents];
@@ -113,9 +111,6 @@ public final class Trainer implements AutoCloseable {
         this.x = new int[agents];
         this.y = new int[agents];
         this.z = new int[agents];
-        this.batchActions = new int[config.batchSize() * agents];
-        this.batchRewards = new float[config.batchSize() * agents];
-        this.batchTerminal = new boolean[config.batchSize() * agents];
         restoreCounters(TrainingState.start(config.learningRate()));
     }
 
@@ -229,6 +224,8 @@ public final class Trainer implements AutoCloseable {
         nextImage = (nextImage + 1) % images.size();
         EvalImage image = images.get(imageId);
         long t = System.nanoTime();
+        // each episode starts without a prefetched batch, as a run resumed at this episode does
+        batches.discard();
         env.reset(image.volume(), image.landmarks(), Spawn.random(), random);
         readLocations();
         replay.beginEpisode(imageId, x, y, z, env.scale());
@@ -268,14 +265,18 @@ public final class Trainer implements AutoCloseable {
             if (learn) {
                 agentSteps++;
                 if (agentSteps % config.trainFreq() == 0) {
-                    replay.sample(config.batchSize(), random, frames, transitions.address(), batchActions,
-                            batchRewards, batchTerminal);
+                    // this update's batch (prefetched during the previous update of the episode, else sampled
+                    // now); the next one is sampled while this update runs (ReplayBatchPrefetcher)
+                    ReplayBatchPrefetcher.Batch batch = batches.take(random);
+                    batches.prefetch(random);
                     t = times.add(PhaseTimes.SAMPLE, t);
-                    lossSum += learner.update(transitions, config.batchSize(), batchActions, batchRewards,
-                            batchTerminal, config.discount());
+                    lossSum += learner.update(batch.transitions(), config.batchSize(), batch.actions(),
+                            batch.rewards(), batch.terminal(), config.discount());
                     updates++;
                     times.updates++;
                     t = times.add(PhaseTimes.UPDATE, t);
+                    batches.awaitPrefetch(); // the memory changes at the next step: the sampler is done with it
+                    t = times.add(PhaseTimes.SAMPLE, t);
                 }
             }
         }
@@ -322,7 +323,8 @@ public final class Trainer implements AutoCloseable {
 
     /** Greedy episodes on every validation image from random spawns; mean final distance per agent. */
     private double[] validate(SplittableRandom random) {
-        try (NetworkQFunction q = new NetworkQFunction(online, Math.min(4, validation.size()))) {
+        try (NetworkQFunction q = new NetworkQFunction(online,
+                Math.min(online.device().defaultBatchEpisodes(), validation.size()))) {
             List<EpisodeResult> results = new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
                     .run(validation, List.of(Spawn.random()), random, null);
             return DistanceSummary.of(results).meanMm();
@@ -339,7 +341,9 @@ public final class Trainer implements AutoCloseable {
 
     /** Greedy evaluation of the online network from fixed spawns, for the before/after figures. */
     public List<EpisodeResult> evaluate(List<EvalImage> on, List<Spawn> spawns) {
-        try (NetworkQFunction q = new NetworkQFunction(online, Math.min(8, on.size() * spawns.size()))) {
+        // 8 on the CPU (as before the device-aware default), the CUDA batch default on a GPU
+        int batch = online.device() == Device.CUDA ? Device.CUDA_BATCH_EPISODES : 8;
+        try (NetworkQFunction q = new NetworkQFunction(online, Math.min(batch, on.size() * spawns.size()))) {
             return new Evaluator(q, Mode.EVAL, config.stepsPerEpisode()).run(on, spawns, null, null);
         }
     }
@@ -464,7 +468,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        transitions.close();
+        batches.close();
         replay.close();
         env.close();
         actInput.close();

@@ -2,28 +2,58 @@ package org.cmarl.engine.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
-import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.Context;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DeviceTest {
     @Test
-    void shouldFallBackToCpuWithOneNoticeWhenCudaRequestedWithoutGpu() {
+    void shouldRefuseCudaNamingTheCpuBuildWhenLibtorchHasNoCuda() {
         Torch.ensureLoaded();
-        assumeFalse(torch.cuda_is_available(), "this machine has a GPU");
+        assumeFalse(Context.hasCUDA(), "this libtorch is the GPU build (-Pgpu)");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Device.parse("cuda"));
+        assertEquals("--device cuda: this is the CPU build of libtorch (build with mvn -Pgpu, see README \"GPU "
+                + "servers\"); use --device cpu or auto", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Device.parse(" GPU "));
+    }
+
+    @Test
+    void shouldFallBackToCpuSilentlyWhenAutoOnTheCpuBuild() {
+        Torch.ensureLoaded();
+        assumeFalse(Context.hasCUDA(), "this libtorch is the GPU build (-Pgpu)");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream notice = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        assertEquals(Device.CPU, Device.parse("cuda", notice));
-        assertEquals("device cuda requested but libtorch sees no CUDA device; running on the CPU\n",
-                bytes.toString(StandardCharsets.UTF_8));
-        bytes.reset();
         assertEquals(Device.CPU, Device.parse("AUTO", notice));
-        assertEquals("", bytes.toString(StandardCharsets.UTF_8), "auto falls back silently");
+        assertEquals("", bytes.toString(StandardCharsets.UTF_8), "the CPU build has no GPU to miss");
+    }
+
+    @Test
+    void shouldNameTheMissingDriverWhenTheGpuBuildRunsWithoutOne(@TempDir Path dir) {
+        assertEquals("no NVIDIA driver is loaded (" + dir.resolve("version") + " is missing)",
+                Device.whyNoCuda(true, dir.resolve("version")));
+    }
+
+    @Test
+    void shouldQuoteTheDriverVersionWhenTheDriverShowsNoDevice(@TempDir Path dir) throws Exception {
+        Path version = Files.writeString(dir.resolve("version"),
+                "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024\nGCC\n");
+        assertEquals("the NVIDIA driver (NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 "
+                + "01:44:30 UTC 2024) shows libtorch no usable GPU (CUDA 13.1 needs driver 580 or newer and compute "
+                + "capability 7.5+; check nvidia-smi and CUDA_VISIBLE_DEVICES)", Device.whyNoCuda(true, version));
+    }
+
+    @Test
+    void shouldSayCpuBuildBeforeLookingForADriver(@TempDir Path dir) {
+        assertTrue(Device.whyNoCuda(false, dir.resolve("version")).startsWith("this is the CPU build"));
     }
 
     @Test

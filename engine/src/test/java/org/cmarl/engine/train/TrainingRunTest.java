@@ -168,7 +168,7 @@ class TrainingRunTest {
             assertEquals(1e-3, s.learningRate());
             String best = Files.readAllLines(first.resolve("progress.csv")).stream().skip(1)
                     .map(l -> Double.parseDouble(l.split(",", -1)[9])).min(Double::compare).orElseThrow().toString();
-            assertEquals(Double.parseDouble(best), s.bestValidationMm(), 1e-5);
+            assertEquals(Double.parseDouble(best), s.bestValidationMm(), 0.5e-4, "progress.csv has 4 decimals");
         } finally {
             for (EvalImage i : images) {
                 i.volume().close();
