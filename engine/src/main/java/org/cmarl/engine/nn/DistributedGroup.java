@@ -51,7 +51,7 @@ public final class DistributedGroup implements AutoCloseable {
     private final org.bytedeco.pytorch.Device collectiveDevice;
     private final long timeoutMillis;
     private Tensor gradientBuffer;
-    private long[] gradientBytesOut = new long[1];
+    private long gradientBytes;
     private boolean failed;
     private boolean closed;
 
@@ -173,6 +173,11 @@ public final class DistributedGroup implements AutoCloseable {
         }
     }
 
+    /** Replaces the network's weights with rank 0's (one broadcast). */
+    public void broadcastFromRankZero(QNetwork network) {
+        broadcastFromRankZero(network.parameterTensors());
+    }
+
     /** Sums {@code values} over the ranks, in place (float64; small vectors: counters, flags, distances). */
     public void allReduceSum(double[] values) {
         checkOpen();
@@ -233,7 +238,7 @@ public final class DistributedGroup implements AutoCloseable {
                                 new org.bytedeco.pytorch.DeviceOptional(collectiveDevice))));
             }
         }
-        gradientBytesOut[0] = total * Float.BYTES;
+        gradientBytes = total * Float.BYTES;
         Tensor flat = gradientBuffer;
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             long offset = 0;
@@ -268,7 +273,7 @@ public final class DistributedGroup implements AutoCloseable {
     }
 
     /** Bytes this rank contributes to one gradient all-reduce (the flat buffer: gradients and the loss). */
-    public long gradientBytes() { return gradientBytesOut[0]; }
+    public long gradientBytes() { return gradientBytes; }
 
     /** Waits until every rank has arrived (at most {@code --dist_timeout}). */
     public void barrier() {
