@@ -42,7 +42,7 @@ import org.cmarl.engine.dist.PeerFailureException;
  */
 public final class DistributedGroup implements AutoCloseable {
     /** How long a survivor waits for the other survivors to mark themselves after a failure. */
-    private static final long FAILURE_POLL_MILLIS = 5_000;
+    private static final long FAILURE_POLL_MILLIS = 2_000;
 
     private final LaunchEnvironment env;
     private final boolean nccl;
@@ -272,6 +272,11 @@ public final class DistributedGroup implements AutoCloseable {
         }
     }
 
+    /** {@link #averageGradients(List, float)} over the network's parameters (e.g. to time the all-reduce alone). */
+    public void averageGradients(QNetwork network) {
+        averageGradients(network.parameterTensors(), 0f);
+    }
+
     /** Bytes this rank contributes to one gradient all-reduce (the flat buffer: gradients and the loss). */
     public long gradientBytes() { return gradientBytes; }
 
@@ -341,7 +346,9 @@ public final class DistributedGroup implements AutoCloseable {
         List<Integer> silent = new ArrayList<>();
         try (PointerScope scope = new PointerScope()) {
             store.add("rlm/survivor/" + env.rank(), 1);
-            long deadline = System.currentTimeMillis() + Math.min(FAILURE_POLL_MILLIS, timeoutMillis);
+            // with two ranks the other one is the culprit: no need to wait for marks
+            long deadline = System.currentTimeMillis()
+                    + (env.worldSize() == 2 ? 0 : Math.min(FAILURE_POLL_MILLIS, timeoutMillis));
             while (true) {
                 silent.clear();
                 for (int r = 0; r < env.worldSize(); r++) {
