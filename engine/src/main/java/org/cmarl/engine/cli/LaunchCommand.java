@@ -27,11 +27,16 @@ import picocli.CommandLine.Parameters;
 @Command(name = "launch", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Start this host's ranks of a multi-process (data-parallel) run, like torchrun:",
                 "  rlm launch --nproc_per_node 2 -- --task train --files ... --seed 1",
-                "Every rank gets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT (and, for GPUs, its own",
-                "CUDA_VISIBLE_DEVICES entry); on several hosts run it once per host with --nnodes and --node_rank."})
+                "Every rank gets RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT",
+                "and its own CUDA_VISIBLE_DEVICES entry. On several hosts: once per host,",
+                "with --nnodes and --node_rank. Output lines start with [rank N]; when a",
+                "rank fails the others are stopped and its exit code is returned."})
 public final class LaunchCommand implements Callable<Integer> {
-    /** Seconds the other ranks get to stop after SIGTERM before they are killed. */
-    static final int GRACE_SECONDS = 30;
+    /**
+     * Seconds the other ranks get to stop after SIGTERM before they are killed: a training rank finishes its update
+     * and rank 0 writes its checkpoint first (see {@link StopOnSignal#DEFAULT_WAIT_SECONDS}).
+     */
+    static final int GRACE_SECONDS = StopOnSignal.DEFAULT_WAIT_SECONDS + 20;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
