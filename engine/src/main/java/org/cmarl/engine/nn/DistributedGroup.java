@@ -52,6 +52,11 @@ public final class DistributedGroup implements AutoCloseable {
     private final long timeoutMillis;
     private Tensor gradientBuffer;
     private long gradientBytes;
+    // the reused host buffer of allReduceSum (Gloo): a float64 tensor, a view of its memory, its vector, options
+    private Tensor smallBuffer;
+    private DoublePointer smallView;
+    private TensorVector smallVector;
+    private AllreduceOptions smallOptions;
     private boolean failed;
     private boolean closed;
 
@@ -178,10 +183,27 @@ public final class DistributedGroup implements AutoCloseable {
         broadcastFromRankZero(network.parameterTensors());
     }
 
-    /** Sums {@code values} over the ranks, in place (float64; small vectors: counters, flags, distances). */
+    /**
+     * Sums {@code values} over the ranks, in place (float64; small vectors: counters, flags, distances). Called
+     * once per environment step by the trainer: with Gloo the host tensor, its vector and the options are kept
+     * from one call to the next of the same length, so a step allocates only c10d's own Work handle.
+     */
     public void allReduceSum(double[] values) {
         checkOpen();
         if (values.length == 0) {
+            return;
+        }
+        if (!nccl) {
+            if (smallBuffer == null || smallBuffer.numel() != values.length) {
+                allocateSmall(values.length);
+            }
+            smallView.put(values, 0, values.length);
+            long start = System.nanoTime();
+            try (PointerScope scope = new PointerScope()) {
+                await(run(() -> group.allreduce(smallVector, smallOptions), "all-reduce", start), "all-reduce",
+                        start);
+            }
+            smallView.get(values, 0, values.length);
             return;
         }
         try (PointerScope scope = new PointerScope()) {
@@ -194,6 +216,28 @@ public final class DistributedGroup implements AutoCloseable {
                     "all-reduce", start);
             Tensor back = nccl ? t.cpu() : t;
             back.contiguous().data_ptr_double().get(values, 0, values.length);
+        }
+    }
+
+    private void allocateSmall(int length) {
+        freeSmall();
+        try (PointerScope scope = new PointerScope()) {
+            smallBuffer = Torch.keep(scope, torch.zeros(new long[] {length},
+                    new TensorOptions(torch.ScalarType.Double)));
+            smallView = Torch.keep(scope, smallBuffer.data_ptr_double());
+            smallView.capacity(length);
+            smallVector = Torch.keep(scope, new TensorVector(smallBuffer));
+            smallOptions = Torch.keep(scope, new AllreduceOptions());
+        }
+    }
+
+    private void freeSmall() {
+        if (smallBuffer != null) {
+            smallOptions.close();
+            smallVector.close();
+            smallView.close();
+            smallBuffer.close();
+            smallBuffer = null;
         }
     }
 
@@ -413,6 +457,7 @@ public final class DistributedGroup implements AutoCloseable {
         if (gradientBuffer != null) {
             gradientBuffer.close();
         }
+        freeSmall();
         group.close();
         store.close();
     }
