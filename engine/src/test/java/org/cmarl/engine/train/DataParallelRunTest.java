@@ -166,6 +166,23 @@ class DataParallelRunTest {
         assertTrue(!Files.exists(dir.resolve("bad")), "a rejected run created its log folder");
     }
 
+    @Test
+    void shouldStopTheOtherRanksAndReturnTheCodeWhenOneLaunchedRankFails() throws Exception {
+        // the store's port is taken: rank 0 cannot serve it and fails at once, rank 1 would wait 120 s for it
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            long start = System.nanoTime();
+            TinyRun.Outcome o = TinyRun.run(launchWith(tiny.args(dir.resolve("taken"), "--dist_timeout", "120"),
+                    "--nproc_per_node", "2", "--master_port", Integer.toString(taken.getLocalPort())));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(3, o.exitCode(), o.err());
+            assertTrue(o.err().contains("[rank 0] rlm: rank 0: cannot serve the c10d store at 127.0.0.1:"
+                    + taken.getLocalPort()), o.err());
+            assertTrue(o.err().contains("rlm launch: local rank 0 exited with code 3; stopping the other ranks"),
+                    o.err());
+            assertTrue(seconds < 60, "the launcher returned after " + seconds + " s: rank 1 was not stopped");
+        }
+    }
+
     private static void assertBad(TinyRun.Outcome o, String line) {
         assertEquals(2, o.exitCode(), o.err());
         assertEquals(line, o.err().strip());
