@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 PlotCommand.class,
                 VisualiseCommand.class,
                 EvaluateModelsCommand.class,
+                LaunchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"",
                 "Published usage (DQN.py flags unchanged), e.g.:",
@@ -39,6 +40,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int EXIT_BAD_INPUT = 2;
     /** Exit code for a failure of the engine itself. */
     public static final int EXIT_INTERNAL = 1;
+    /** Exit code of a rank of a multi-process run that stopped because another rank died, hung or was unreachable. */
+    public static final int EXIT_PEER_FAILED = 3;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -105,6 +108,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return EXIT_BAD_INPUT;
         });
         cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
+            if (ex instanceof org.cmarl.engine.dist.PeerFailureException) {
+                err.println("rlm: " + ex.getMessage());
+                return EXIT_PEER_FAILED;
+            }
             if (isBadInput(ex)) {
                 err.println("rlm: " + message(ex));
                 return EXIT_BAD_INPUT;

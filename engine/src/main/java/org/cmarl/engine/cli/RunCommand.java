@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import me.tongfei.progressbar.ProgressBar;
+import org.cmarl.engine.dist.DistBackend;
+import org.cmarl.engine.dist.LaunchEnvironment;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
@@ -23,6 +25,7 @@ import org.cmarl.engine.io.PtReader;
 import org.cmarl.engine.io.TensorData;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
+import org.cmarl.engine.nn.DistributedGroup;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
@@ -91,16 +94,22 @@ public final class RunCommand {
         Architecture arch = Architecture.parse(o.modelName.name());
         TeamReward teamReward = o.teamReward == null ? TeamReward.NONE : TeamReward.parse(o.teamReward.name());
         NetworkConfig netConfig = FlagChecks.network(arch, agents, o.attention, teamReward == TeamReward.ATTENTION);
+        // where this process sits in a multi-process run (launcher variables); alone when none is set
+        LaunchEnvironment launch = LaunchEnvironment.from(System.getenv(), DistBackend.parse(o.distBackend),
+                o.distTimeout);
         long seed = o.seed == null ? System.nanoTime() : o.seed;
         Device device = FlagChecks.device(o.device, out);
         if (device == Device.CUDA) {
             Torch.configureCuda(o.tf32);
         }
-        // settings checked against each other (and the replay memory against its budget) before anything is read
+        // settings checked against each other (and the replay memory against its budget) before anything is read,
+        // and before any rank waits for the others
         TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
         // Checkpoint read and checked against the flags before images are loaded (fast failure).
-        java.util.Map<String, TensorData> weights = o.load == null ? null : weightsOf(PtReader.read(o.load));
-        Checkpoint resume = o.resume == null ? null : PtReader.read(o.resume);
+        // in a multi-process run rank 0 alone reads --load / --resume and broadcasts what it read
+        java.util.Map<String, TensorData> weights = o.load == null || !launch.isRankZero() ? null
+                : weightsOf(PtReader.read(o.load));
+        Checkpoint resume = o.resume == null || !launch.isRankZero() ? null : PtReader.read(o.resume);
         if (resume != null && !resume.isTrainingCheckpoint()) {
             throw new BadInputException("--resume " + o.resume + " is a bare state_dict, expected a training "
                     + "checkpoint (latest_checkpoint.pt); use --load for weights");
@@ -123,6 +132,31 @@ public final class RunCommand {
         if (!o.valFiles.isEmpty()) {
             ImageSet.list(o.valFiles, false, valImages, valLandmarks);
         }
+        if (o.threads != null) {
+            Torch.setThreads(o.threads);
+        }
+        try (DistributedGroup group = launch.isDistributed() ? DistributedGroup.connect(launch, device) : null) {
+            if (group != null) {
+                seed = sharedSeed(group, seed);
+            }
+            return run(mode, netConfig, device, seed, fileType, imageFiles, landmarkFiles, valImages, valLandmarks,
+                    spawns, weights, resume, group);
+        }
+    }
+
+    /** Rank 0's seed on every rank (each rank then derives its own streams from it and its rank). */
+    private static long sharedSeed(DistributedGroup group, long seed) {
+        double[] halves = {seed >>> 32, seed & 0xFFFFFFFFL};
+        group.broadcastFromRankZero(halves);
+        return ((long) halves[0] << 32) | (long) halves[1];
+    }
+
+    private int run(Mode mode, NetworkConfig netConfig, Device device, long seed, FileType fileType,
+                    List<Path> imageFiles, List<Path> landmarkFiles, List<Path> valImages, List<Path> valLandmarks,
+                    List<Spawn> spawns, java.util.Map<String, TensorData> weights, Checkpoint resume,
+                    DistributedGroup group) throws IOException {
+        TeamReward teamReward = o.teamReward == null ? TeamReward.NONE : TeamReward.parse(o.teamReward.name());
+        TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
 
         // --- load every image and landmark (a broken image, a landmark id beyond its file or a landmark outside its
         // image is reported here), then create the run folder
@@ -133,14 +167,13 @@ public final class RunCommand {
             validationSet = ImageSet.load(valImages, valLandmarks, out);
             List<EvalImage> validation = validationSet.size() == 0 ? List.of()
                     : validationSet.images(fileType, o.landmarks);
-            Path runDir = createRunDir();
-            if (o.threads != null) {
-                Torch.setThreads(o.threads);
-            }
+            // rank 0 alone creates the run folder and writes files
+            Path runDir = group == null || group.rank() == 0 ? createRunDir() : null;
             if (mode == Mode.TRAIN) {
-                return train(trainConfig.withRunDir(runDir), images, validation, weights, resume);
+                return train(runDir == null ? trainConfig : trainConfig.withRunDir(runDir), images, validation,
+                        weights, resume, group);
             }
-            return evaluate(mode, netConfig, device, seed, runDir, images, spawns, weights);
+            return evaluate(mode, netConfig, device, seed, runDir, images, spawns, weights, group);
         } finally {
             imageSet.close();
             if (validationSet != null) {
@@ -205,21 +238,43 @@ public final class RunCommand {
     }
 
     private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,
-                         List<EvalImage> images, List<Spawn> spawns, java.util.Map<String, TensorData> weights)
-            throws IOException {
+                         List<EvalImage> images, List<Spawn> spawns, java.util.Map<String, TensorData> weights,
+                         DistributedGroup group) throws IOException {
         int batch = o.batchEpisodes != null ? o.batchEpisodes : device.defaultBatchEpisodes();
         int total = images.size() * spawns.size();
+        if (group != null && o.saveGif) {
+            throw new BadInputException("--saveGif is not available in a multi-process run (" + group.worldSize()
+                    + " ranks): evaluate with one process to record GIFs");
+        }
         long start = System.nanoTime();
         List<EpisodeResult> results;
         String timeReport;
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
-             ProgressBar bar = bar(o.task.name(), total, " episodes");
              EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null) {
-            net.loadStateDict(weights);
             Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
-            results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step(), gifs);
+            if (group == null) {
+                net.loadStateDict(weights);
+            } else {
+                // rank 0 read the checkpoint; every rank plays its share: episodes rank, rank + world, ...
+                if (weights != null) {
+                    net.loadStateDict(weights);
+                }
+                group.broadcastFromRankZero(net);
+                evaluator.shard(group.rank(), group.worldSize());
+            }
+            try (ProgressBar bar = bar(o.task.name(), evaluator.shareOf(total), " episodes")) {
+                results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step(), gifs);
+            }
             timeReport = evaluator.timeReport();
+        }
+        if (group != null) {
+            results = gather(group, results);
+            if (results == null) {
+                out.printf(Locale.ROOT, "rank %d: %d episodes evaluated, results sent to rank 0%n", group.rank(),
+                        evaluator(total, group));
+                return 0;
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Path csv = runDir.resolve("results.csv");
@@ -237,10 +292,36 @@ public final class RunCommand {
         return 0;
     }
 
+    /**
+     * Rank 0: every rank's results in queue order (run-major, then image), as one process would list them.
+     * Other ranks: publish theirs and return null. Through the run's c10d store, one record per rank.
+     */
+    private static List<EpisodeResult> gather(DistributedGroup group, List<EpisodeResult> mine) {
+        group.publish("eval/" + group.rank(), org.cmarl.engine.eval.EpisodeResultCodec.encode(mine));
+        if (group.rank() != 0) {
+            group.barrier(); // rank 0 (the store's host) stays until every record is read
+            return null;
+        }
+        List<EpisodeResult> all = new ArrayList<>(mine);
+        for (int r = 1; r < group.worldSize(); r++) {
+            all.addAll(org.cmarl.engine.eval.EpisodeResultCodec.decode(group.fetch("eval/" + r)));
+        }
+        group.barrier();
+        all.sort(java.util.Comparator.comparingInt(EpisodeResult::run).thenComparingInt(EpisodeResult::image));
+        return all;
+    }
+
+    private static int evaluator(int total, DistributedGroup group) {
+        return total <= group.rank() ? 0 : (total - group.rank() + group.worldSize() - 1) / group.worldSize();
+    }
+
     private int train(TrainConfig config, List<EvalImage> images, List<EvalImage> validation,
-                      java.util.Map<String, TensorData> weights, Checkpoint resume) throws IOException {
+                      java.util.Map<String, TensorData> weights, Checkpoint resume, DistributedGroup group)
+            throws IOException {
         Path runDir = config.runDir();
-        try (TrainingLog log = new TrainingLog(runDir, commandLine, config, out, true);
+        boolean writer = group == null || group.rank() == 0;
+        try (TrainingLog log = writer ? new TrainingLog(runDir, commandLine, config, out, true)
+                : TrainingLog.silent(config);
              Trainer trainer = new Trainer(config, images, validation, log)) {
             if (resume != null) {
                 TrainingCheckpoints.resume(resume, trainer);
@@ -249,6 +330,13 @@ public final class RunCommand {
             } else if (weights != null) {
                 trainer.online().loadStateDict(weights);
                 trainer.target().copyWeightsFrom(trainer.online());
+            }
+            if (group != null) {
+                trainer.joinGroup(group);
+                log.note(String.format(Locale.ROOT, "data-parallel: %d ranks (c10d %s), global batch %d x %d = %d"
+                                + " transitions per update; episodes, epochs, epsilon, target syncs and the LR"
+                                + " schedule count over all ranks", group.worldSize(), group.backendName(),
+                        group.worldSize(), config.batchSize(), group.worldSize() * config.batchSize()));
             }
             boolean finished;
             try (StopOnSignal hook = new StopOnSignal(trainer, StopOnSignal.DEFAULT_WAIT_SECONDS, out)) {
@@ -260,8 +348,13 @@ public final class RunCommand {
             if (!finished) {
                 return EXIT_INTERRUPTED;
             }
+            if (group != null) {
+                group.barrier(); // no rank leaves (closing its connections) while another still works
+            }
             log.note("done: " + trainer.state().episode() + " episodes");
-            out.println("run folder: " + runDir);
+            if (runDir != null) {
+                out.println("run folder: " + runDir);
+            }
         }
         return 0;
     }

@@ -154,6 +154,16 @@ public final class RunOptions {
             description = "Training: observations per forward/backward chunk of one update; the gradients are those of the whole --batch_size, smaller chunks keep fewer activations in memory (default 0 = automatic: 64 / agents).")
     public int microBatch;
 
+    @Option(names = "--dist_backend", paramLabel = "B",
+            description = "Multi-process runs (rlm launch, torchrun, srun): c10d backend auto, gloo or nccl (auto: NCCL when this rank has a CUDA device, else Gloo). Default: ${DEFAULT-VALUE}.",
+            defaultValue = "auto")
+    public String distBackend;
+
+    @Option(names = "--dist_timeout", paramLabel = "SECONDS",
+            description = "Multi-process runs: how long a rank waits for the others (rendezvous, every all-reduce) before it stops with an error naming the missing rank. Default: ${DEFAULT-VALUE}.",
+            defaultValue = "600", converter = IntegralNumber.class)
+    public int distTimeout;
+
     /** Accepts the published float spellings of counts ("1e5") when they are whole numbers. */
     public static final class IntegralNumber implements ITypeConverter<Integer> {
         @Override

@@ -31,6 +31,9 @@ public final class Evaluator {
     private long environmentNanos;
     private long totalNanos;
     private long forwardCalls;
+    // this evaluator's share of the episodes: those with index % shardCount == shardRank (all by default)
+    private int shardRank;
+    private int shardCount = 1;
 
     /**
      * @param q      the network; its agent count is the environment's
@@ -47,6 +50,25 @@ public final class Evaluator {
             throw new IllegalArgumentException("input rows of " + q.inputRowBytes() + " bytes, expected float32 "
                     + q.agents() + " x 4 x 45^3");
         }
+    }
+
+    /**
+     * Restricts later runs to episodes {@code rank, rank + count, ...} of the queue (one rank's share of a
+     * multi-process evaluation). The other episodes' random spawns are still drawn, in queue order, so every
+     * episode starts where it would in one process and the shares together are a one-process run's results.
+     */
+    public Evaluator shard(int rank, int count) {
+        if (count < 1 || rank < 0 || rank >= count) {
+            throw new IllegalArgumentException("shard " + rank + " of " + count + ", expected 0 <= rank < count");
+        }
+        this.shardRank = rank;
+        this.shardCount = count;
+        return this;
+    }
+
+    /** Episodes of a run over {@code total} that are this evaluator's share. */
+    public int shareOf(int total) {
+        return total <= shardRank ? 0 : (total - shardRank + shardCount - 1) / shardCount;
     }
 
     /**
@@ -89,21 +111,25 @@ public final class Evaluator {
         final float[] qOut = new float[slots * agents * 6];
         final int[] actions = new int[agents];
         final float[] qRow = new float[agents * 6];
+        LandmarkEnv scratch = null;
         try {
             for (int s = 0; s < slots; s++) {
                 envs[s] = LandmarkEnv.withOwnBuffer(config);
                 episodeOf[s] = -1;
             }
-            int next = 0;
+            scratch = shardCount > 1 ? LandmarkEnv.withOwnBuffer(config) : null;
+            int next = skipOthers(scratch, images, spawns, 0, total, random);
             int finished = 0;
+            final int mine = shareOf(total);
             for (int s = 0; s < slots && next < total; s++) {
                 start(envs[s], images, spawns, next, random);
                 if (listener != null) {
                     listener.onState(next, envs[s]);
                 }
-                episodeOf[s] = next++;
+                episodeOf[s] = next;
+                next = skipOthers(scratch, images, spawns, next + 1, total, random);
             }
-            while (finished < total) {
+            while (finished < mine) {
                 long t0 = System.nanoTime();
                 int n = 0;
                 for (int s = 0; s < slots; s++) {
@@ -143,7 +169,8 @@ public final class Evaluator {
                             if (listener != null) {
                                 listener.onState(next, env);
                             }
-                            episodeOf[s] = next++;
+                            episodeOf[s] = next;
+                            next = skipOthers(scratch, images, spawns, next + 1, total, random);
                         } else {
                             episodeOf[s] = -1;
                         }
@@ -152,6 +179,9 @@ public final class Evaluator {
                 environmentNanos += System.nanoTime() - t2;
             }
         } finally {
+            if (scratch != null) {
+                scratch.close();
+            }
             for (LandmarkEnv env : envs) {
                 if (env != null) {
                     env.close();
@@ -161,7 +191,9 @@ public final class Evaluator {
         totalNanos = System.nanoTime() - runStart;
         List<EpisodeResult> list = new ArrayList<>(total);
         for (EpisodeResult r : results) {
-            list.add(r);
+            if (r != null) {
+                list.add(r);
+            }
         }
         return list;
     }
@@ -190,6 +222,21 @@ public final class Evaluator {
             }
         }
         return best;
+    }
+
+    /**
+     * The first episode from {@code episode} on that is this evaluator's share; the random spawns of the others
+     * are drawn on {@code scratch} (a reset, no step) so that the generator advances as in one process.
+     */
+    private int skipOthers(LandmarkEnv scratch, List<EvalImage> images, List<Spawn> spawns, int episode, int total,
+                           SplittableRandom random) {
+        while (episode < total && episode % shardCount != shardRank) {
+            if (spawns.get(episode / images.size()) == Spawn.random()) { // only random spawns draw numbers
+                start(scratch, images, spawns, episode, random);
+            }
+            episode++;
+        }
+        return episode;
     }
 
     private void start(LandmarkEnv env, List<EvalImage> images, List<Spawn> spawns, int episode,

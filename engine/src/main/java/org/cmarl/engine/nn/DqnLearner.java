@@ -49,6 +49,8 @@ public final class DqnLearner implements AutoCloseable {
     private Tensor hostScalars;
     private org.bytedeco.javacpp.FloatPointer hostScalarsData;
     private int hostScalarsCapacity;
+    /** Set by {@link #joinGroup}: every update then averages its gradients over the ranks before the Adam step. */
+    private DistributedGroup group;
     private boolean closed;
 
     /** With the default micro-batch: {@link #defaultMicroBatch(int)} observations per backward chunk. */
@@ -129,6 +131,7 @@ public final class DqnLearner implements AutoCloseable {
             float[] rewards, boolean[] terminal, double discount) {
         adam.zeroGrad();
         float loss = lossAndGradients(states, nextStates, batch, actions, rewards, terminal, discount);
+        loss = averageOverRanks(loss);
         adam.step();
         return loss;
     }
@@ -159,6 +162,7 @@ public final class DqnLearner implements AutoCloseable {
             boolean[] terminal, double discount) {
         adam.zeroGrad();
         float loss = lossAndGradients(transitions, batch, actions, rewards, terminal, discount);
+        loss = averageOverRanks(loss);
         adam.step();
         return loss;
     }
@@ -331,7 +335,32 @@ public final class DqnLearner implements AutoCloseable {
     /** Applies one Adam step to the current gradients (after {@link #lossAndGradients}). */
     public void step() {
         checkOpen();
+        averageOverRanks(0f);
         adam.step();
+    }
+
+    /**
+     * Joins a data-parallel run: rank 0's online weights, target weights and Adam state (moments, step count,
+     * learning rate) replace every rank's, and from now on every update all-reduces its gradients (their mean over
+     * the ranks) before its one Adam step, so that every rank holds the same weights after every update.
+     */
+    public void joinGroup(DistributedGroup group) {
+        checkOpen();
+        java.util.List<Tensor> state = new java.util.ArrayList<>(online.parameterTensors());
+        state.addAll(target.parameterTensors());
+        state.addAll(adam.expAvg());
+        state.addAll(adam.expAvgSq());
+        group.broadcastFromRankZero(state);
+        double[] counters = {adam.steps(), adam.learningRate()};
+        group.broadcastFromRankZero(counters);
+        adam.setSteps((long) counters[0]);
+        adam.setLearningRate(counters[1]);
+        this.group = group;
+    }
+
+    /** With a group: the gradients' and the loss's mean over the ranks (one all-reduce); alone: the loss. */
+    private float averageOverRanks(float loss) {
+        return group == null ? loss : group.averageGradients(online.parameterTensors(), loss);
     }
 
     public void zeroGrad() {

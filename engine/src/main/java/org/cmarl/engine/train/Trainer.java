@@ -71,6 +71,12 @@ public final class Trainer implements AutoCloseable {
     private double learningRate;
     private double bestValidationMm;
     private int nextImage;
+    private int lastImageId;
+
+    // data-parallel run (see joinGroup): this process's rank and the number of ranks; alone: 0 of 1, no group
+    private org.cmarl.engine.nn.DistributedGroup group;
+    private int rank;
+    private int world = 1;
 
     /** Set by {@link #requestStop()} (e.g. from a SIGINT shutdown hook), read by the loop after every step. */
     private volatile boolean stopRequested;
@@ -121,7 +127,8 @@ public final class Trainer implements AutoCloseable {
         epsilon = s.epsilon();
         learningRate = s.learningRate();
         bestValidationMm = s.bestValidationMm();
-        nextImage = episode % images.size();
+        // rank r of w plays the images of global episodes r, r + w, r + 2w, ... (one process: every image in turn)
+        nextImage = (episode + rank) % images.size();
     }
 
     public QNetwork online() { return online; }
@@ -132,6 +139,30 @@ public final class Trainer implements AutoCloseable {
     /** The counters now. */
     public TrainingState state() {
         return new TrainingState(episode, epoch, agentSteps, epsilon, learningRate, bestValidationMm);
+    }
+
+    /**
+     * Joins a data-parallel run, after rank 0 has initialised or resumed: rank 0's weights, target weights,
+     * optimiser state and counters replace every rank's; from now on the ranks play their own episodes (their own
+     * images, seeds and replay) in lockstep and average their gradients at every update.
+     *
+     * <p>Counting (one scheme every rank applies identically): a round is one episode per rank; its episodes are
+     * counted one by one in rank order, so episodes, epochs ({@code images} episodes each), epsilon decay, target
+     * syncs and the LR schedule follow the global episode count exactly as one process would. Agent steps count
+     * the environment steps of all ranks; an update happens on every rank whenever they cross a multiple of
+     * {@code train_freq x world}, so the updates per environment step (the replay ratio) stay the published ones
+     * while every update uses {@code world x batch_size} transitions. A rank whose episode ended keeps sampling and
+     * updating until the round's last episode ends.
+     */
+    public void joinGroup(org.cmarl.engine.nn.DistributedGroup g) {
+        learner.joinGroup(g);
+        TrainingState s = state();
+        double[] c = {s.episode(), s.epoch(), s.agentSteps(), s.epsilon(), s.learningRate(), s.bestValidationMm()};
+        g.broadcastFromRankZero(c);
+        this.group = g;
+        this.rank = g.rank();
+        this.world = g.worldSize();
+        restoreCounters(new TrainingState((int) c[0], (int) c[1], (long) c[2], c[3], c[4], c[5]));
     }
 
     /** Continues from saved counters; the caller restores the weights and optimiser state. */
@@ -162,7 +193,20 @@ public final class Trainer implements AutoCloseable {
         SplittableRandom random = epochRandom(epoch);
         // warm-up: random-policy transitions until learning can start
         log.warmUpStarted(config.initMemorySize());
-        while (replay.size() < config.initMemorySize()) {
+        while (true) {
+            boolean more = replay.size() < config.initMemorySize();
+            if (group != null) {
+                // every rank plays warm-up episodes until every replay is full; a stop is agreed between episodes
+                double[] flags = {more ? 1 : 0, stopRequested ? 1 : 0};
+                group.allReduceSum(flags);
+                if (flags[1] > 0) {
+                    return stop();
+                }
+                more = flags[0] > 0;
+            }
+            if (!more) {
+                break;
+            }
             if (!runEpisode(random, 1.0, false, null)) {
                 return stop();
             }
@@ -179,18 +223,24 @@ public final class Trainer implements AutoCloseable {
             if (!runEpisode(random, epsilon, true, outcome)) {
                 return stop();
             }
-            episode++;
-            stats.add(outcome[0]);
-            // sync target: the published rule (SPEC.md section 5)
-            if ((long) episode * epochLength % config.targetUpdateFreq() == 0) {
-                learner.syncTarget();
-            }
-            epsilon = Math.max(config.minEpsilon(), epsilon - config.epsilonDelta());
-            log.episodeDone(state(), outcome[0]);
-            if (episode % epochLength == 0) {
-                endEpoch(stats);
-                stats = new EpochStats(agents);
-                random = epochRandom(epoch);
+            // one process: this episode; a group: every rank's episode of the round, counted in rank order
+            for (EpisodeOutcome o : group == null ? outcome : gatherRound(outcome[0])) {
+                if (episode >= config.maxEpisodes()) {
+                    break;
+                }
+                episode++;
+                stats.add(o);
+                // sync target: the published rule (SPEC.md section 5)
+                if ((long) episode * epochLength % config.targetUpdateFreq() == 0) {
+                    learner.syncTarget();
+                }
+                epsilon = Math.max(config.minEpsilon(), epsilon - config.epsilonDelta());
+                log.episodeDone(state(), o);
+                if (episode % epochLength == 0) {
+                    endEpoch(stats);
+                    stats = new EpochStats(agents);
+                    random = epochRandom(epoch);
+                }
             }
         }
         if (stats.episodes() > 0) {
@@ -203,7 +253,38 @@ public final class Trainer implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Every rank's outcome of the round just played, in rank order: one all-reduce of fixed-size records (each
+     * rank fills its own, zeros elsewhere; x + 0 is exact).
+     */
+    private EpisodeOutcome[] gatherRound(EpisodeOutcome mine) {
+        int record = 4 + 2 * agents;
+        double[] all = new double[world * record];
+        int at = rank * record;
+        all[at] = lastImageId;
+        all[at + 1] = mine.steps();
+        all[at + 2] = mine.updates();
+        all[at + 3] = mine.meanLoss();
+        for (int a = 0; a < agents; a++) {
+            all[at + 4 + a] = mine.distanceMm()[a];
+            all[at + 4 + agents + a] = mine.score()[a];
+        }
+        group.allReduceSum(all);
+        EpisodeOutcome[] round = new EpisodeOutcome[world];
+        for (int r = 0; r < world; r++) {
+            int o = r * record;
+            round[r] = new EpisodeOutcome(images.get((int) all[o]).fileName(),
+                    java.util.Arrays.copyOfRange(all, o + 4, o + 4 + agents),
+                    java.util.Arrays.copyOfRange(all, o + 4 + agents, o + 4 + 2 * agents), (int) all[o + 1],
+                    (int) all[o + 2], all[o + 3]);
+        }
+        return round;
+    }
+
     private boolean stop() throws IOException {
+        if (log.runDir() == null) {
+            return false; // not rank 0: rank 0 writes the checkpoint
+        }
         TrainingCheckpoints.save(log.runDir(), this, false);
         log.note("interrupted: saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode
                 + " (resume with --resume " + log.runDir().resolve(TrainingCheckpoints.LATEST_CHECKPOINT) + ")");
@@ -212,7 +293,8 @@ public final class Trainer implements AutoCloseable {
 
     /** Images of epoch e are visited in a random order drawn from the seed and e. */
     private SplittableRandom epochRandom(int epoch) {
-        return new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + epoch);
+        // rank 0 draws what one process draws; rank r its own stream
+        return new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + epoch + rank * 0xD1B54A32D192ED03L);
     }
 
     /**
@@ -221,7 +303,8 @@ public final class Trainer implements AutoCloseable {
      */
     private boolean runEpisode(SplittableRandom random, double epsilon, boolean learn, EpisodeOutcome[] outcome) {
         final int imageId = nextImage;
-        nextImage = (nextImage + 1) % images.size();
+        lastImageId = imageId;
+        nextImage = (nextImage + world) % images.size();
         EvalImage image = images.get(imageId);
         long t = System.nanoTime();
         // each episode starts without a prefetched batch, as a run resumed at this episode does
@@ -232,39 +315,36 @@ public final class Trainer implements AutoCloseable {
         t = times.add(PhaseTimes.STEP, t);
         double lossSum = 0;
         int updates = 0;
-        while (!env.isOver()) {
-            if (stopRequested) {
-                return false;
-            }
-            // act: epsilon-greedy over all agents at once, as published; a random action records zero Q-values
-            if (random.nextDouble() < epsilon) {
-                for (int a = 0; a < agents; a++) {
-                    actions[a] = random.nextInt(NetworkConfig.ACTIONS);
+        while (true) {
+            // ranks that step this iteration: this one alone, or (in a group's learning phase) every rank whose
+            // episode is still going, agreed by an all-reduce that also carries a requested stop
+            int stepping;
+            if (group != null && learn) {
+                double[] flags = {env.isOver() ? 0 : 1, stopRequested ? 1 : 0};
+                group.allReduceSum(flags);
+                if (flags[1] > 0) {
+                    return false;
                 }
-                java.util.Arrays.fill(qValues, 0f);
+                stepping = (int) flags[0];
             } else {
-                online.forward(actInput, 1, env.oldestSlot(), qValues);
-                for (int a = 0; a < agents; a++) {
-                    actions[a] = Evaluator.argmax(qValues, a * NetworkConfig.ACTIONS);
+                stepping = env.isOver() ? 0 : 1;
+                if (stepping > 0 && group == null && stopRequested) {
+                    return false;
                 }
             }
-            t = times.add(PhaseTimes.ACT, t);
-            // step
-            env.step(actions, qValues);
-            times.steps++;
-            t = times.add(PhaseTimes.STEP, t);
-            // store
-            for (int a = 0; a < agents; a++) {
-                rewards[a] = (float) env.reward(a);
-                terminal[a] = env.terminal(a);
+            if (stepping == 0) {
+                break;
             }
-            readLocations();
-            replay.recordStep(actions, rewards, terminal, x, y, z, env.scale());
-            t = times.add(PhaseTimes.STORE, t);
+            if (!env.isOver()) {
+                t = actStepStore(random, epsilon, t);
+            }
             // learn
             if (learn) {
-                agentSteps++;
-                if (agentSteps % config.trainFreq() == 0) {
+                long before = agentSteps;
+                agentSteps += stepping;
+                // one process: every train_freq steps; a group: every train_freq steps of the whole world
+                long period = (long) config.trainFreq() * world;
+                if (agentSteps / period != before / period) {
                     // this update's batch (prefetched during the previous update of the episode, else sampled
                     // now); the next one is sampled while this update runs (ReplayBatchPrefetcher)
                     ReplayBatchPrefetcher.Batch batch = batches.take(random);
@@ -291,6 +371,36 @@ public final class Trainer implements AutoCloseable {
                     updates == 0 ? Double.NaN : lossSum / updates);
         }
         return true;
+    }
+
+    /** One environment step of this rank: act (epsilon-greedy), step, store. Returns the phase clock. */
+    private long actStepStore(SplittableRandom random, double epsilon, long t) {
+        // act: epsilon-greedy over all agents at once, as published; a random action records zero Q-values
+        if (random.nextDouble() < epsilon) {
+            for (int a = 0; a < agents; a++) {
+                actions[a] = random.nextInt(NetworkConfig.ACTIONS);
+            }
+            java.util.Arrays.fill(qValues, 0f);
+        } else {
+            online.forward(actInput, 1, env.oldestSlot(), qValues);
+            for (int a = 0; a < agents; a++) {
+                actions[a] = Evaluator.argmax(qValues, a * NetworkConfig.ACTIONS);
+            }
+        }
+        t = times.add(PhaseTimes.ACT, t);
+        // step
+        env.step(actions, qValues);
+        times.steps++;
+        t = times.add(PhaseTimes.STEP, t);
+        // store
+        for (int a = 0; a < agents; a++) {
+            rewards[a] = (float) env.reward(a);
+            terminal[a] = env.terminal(a);
+        }
+        readLocations();
+        replay.recordStep(actions, rewards, terminal, x, y, z, env.scale());
+        t = times.add(PhaseTimes.STORE, t);
+        return t;
     }
 
     private void readLocations() {
@@ -323,12 +433,45 @@ public final class Trainer implements AutoCloseable {
 
     /** Greedy episodes on every validation image from random spawns; mean final distance per agent. */
     private double[] validate(SplittableRandom random) {
+        if (group != null) {
+            return validateSharded(random);
+        }
         try (NetworkQFunction q = new NetworkQFunction(online,
                 Math.min(online.device().defaultBatchEpisodes(), validation.size()))) {
             List<EpisodeResult> results = new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
                     .run(validation, List.of(Spawn.random()), random, null);
             return DistanceSummary.of(results).meanMm();
         }
+    }
+
+    /**
+     * A group's validation: rank r plays validation images r, r + w, ...; one all-reduce of the per-agent distance
+     * sums and the episode count gives every rank the mean over all validation images.
+     */
+    private double[] validateSharded(SplittableRandom random) {
+        List<EvalImage> mine = new ArrayList<>();
+        for (int i = rank; i < validation.size(); i += world) {
+            mine.add(validation.get(i));
+        }
+        double[] sums = new double[agents + 1];
+        if (!mine.isEmpty()) {
+            try (NetworkQFunction q = new NetworkQFunction(online,
+                    Math.min(online.device().defaultBatchEpisodes(), mine.size()))) {
+                for (EpisodeResult r : new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
+                        .run(mine, List.of(Spawn.random()), random, null)) {
+                    for (int a = 0; a < agents; a++) {
+                        sums[a] += r.distanceMm()[a];
+                    }
+                    sums[agents]++;
+                }
+            }
+        }
+        group.allReduceSum(sums);
+        double[] mean = new double[agents];
+        for (int a = 0; a < agents; a++) {
+            mean[a] = sums[a] / sums[agents];
+        }
+        return mean;
     }
 
     static double mean(double[] v) {

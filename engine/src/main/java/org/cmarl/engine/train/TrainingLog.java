@@ -70,6 +70,26 @@ public final class TrainingLog implements AutoCloseable {
         line("configuration:\n" + config.describe());
     }
 
+    /**
+     * The log of a rank other than 0 in a data-parallel run: it writes no file (rank 0 alone writes logs.txt,
+     * progress.csv, TensorBoard events and checkpoints) and prints nothing; {@link #runDir()} is null.
+     */
+    public static TrainingLog silent(TrainConfig config) {
+        return new TrainingLog(config);
+    }
+
+    private TrainingLog(TrainConfig config) {
+        this.runDir = null;
+        this.console = new PrintStream(java.io.OutputStream.nullOutputStream());
+        this.progressBar = false;
+        this.agents = config.agents();
+        this.maxEpisodes = config.maxEpisodes();
+        this.logTxt = Writer.nullWriter();
+        this.progressCsv = Writer.nullWriter();
+        this.tensorBoard = null;
+    }
+
+    /** The run folder; null for {@link #silent} logs. */
     public Path runDir() { return runDir; }
 
     private void line(String s) throws IOException {
@@ -159,6 +179,9 @@ public final class TrainingLog implements AutoCloseable {
         progressCsv.flush();
 
         long step = state.episode();
+        if (runDir == null) {
+            return; // a silent log: no TensorBoard, no checkpoint
+        }
         for (int a = 0; a < agents; a++) {
             tensorBoard.scalar("train/distance_" + a, train[a], step);
             if (valDistance != null) {
@@ -202,7 +225,9 @@ public final class TrainingLog implements AutoCloseable {
             bar.close();
             bar = null;
         }
-        tensorBoard.close();
+        if (tensorBoard != null) {
+            tensorBoard.close();
+        }
         progressCsv.close();
         logTxt.close();
     }

@@ -1,0 +1,21 @@
+package org.cmarl.engine.nn;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+/** A loopback port free right now (the OS's choice), for a test's c10d store. */
+public final class FreePort {
+    private FreePort() {
+    }
+
+    public static int find() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
