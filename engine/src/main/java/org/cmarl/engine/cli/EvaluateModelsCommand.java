@@ -174,17 +174,20 @@ final class EvaluateModelsCommand implements Callable<Integer> {
                 List<EvalImage> images = set.images(FileType.fromName(m.fileType.name()), m.landmarks);
                 int total = images.size() * spawns.size();
                 List<EpisodeResult> results;
+                Path csv = runDir.resolve("results_" + (i + 1) + "_" + labels.get(i) + ".csv");
                 try (QNetwork net = QNetwork.create(configs.get(i), seed, dev);
                      NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
                      ProgressBar bar = ImageSet.bar(out, labels.get(i), total, " episodes");
                      EpisodeGifRecorder gifs = saveGif
-                             ? new EpisodeGifRecorder(runDir.resolve("gifs").resolve(labels.get(i))) : null) {
+                             ? new EpisodeGifRecorder(runDir.resolve("gifs").resolve(labels.get(i))) : null;
+                     ResultsCsv resultRows = ResultsCsv.create(csv, configs.get(i).agents(), images.size())) {
                     net.loadStateDict(weights.get(i));
                     results = new Evaluator(q, Mode.EVAL, stepsPerEpisode).run(images, spawns,
-                            new SplittableRandom(seed), r -> bar.step(), gifs);
+                            new SplittableRandom(seed), r -> {
+                                RunCommand.appendRow(resultRows, r);
+                                bar.step();
+                            }, gifs);
                 }
-                Path csv = runDir.resolve("results_" + (i + 1) + "_" + labels.get(i) + ".csv");
-                ResultsCsv.write(csv, results, images.size());
                 rows.add(new ModelRow(labels.get(i), m, DistanceSummary.of(results), csv));
             }
         }

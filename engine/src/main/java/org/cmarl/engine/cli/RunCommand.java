@@ -2,6 +2,7 @@ package org.cmarl.engine.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -195,18 +196,21 @@ public final class RunCommand {
         long start = System.nanoTime();
         List<EpisodeResult> results;
         String timeReport;
+        Path csv = runDir.resolve("results.csv");
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
              ProgressBar bar = bar(o.task.name(), total, " episodes");
-             EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null) {
+             EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null;
+             ResultsCsv rows = ResultsCsv.create(csv, netConfig.agents(), images.size())) {
             net.loadStateDict(weights);
             Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
-            results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step(), gifs);
+            results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> {
+                appendRow(rows, r);
+                bar.step();
+            }, gifs);
             timeReport = evaluator.timeReport();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        Path csv = runDir.resolve("results.csv");
-        ResultsCsv.write(csv, results, images.size());
         long steps = results.stream().mapToLong(EpisodeResult::steps).sum();
         out.printf(Locale.ROOT, "%d episodes, %d steps in %.1f s (%.1f steps/s); evaluation loop %s%n", total, steps,
                 seconds, steps / seconds, timeReport);
@@ -218,6 +222,15 @@ public final class RunCommand {
             out.println("GIFs: " + runDir.resolve("gifs"));
         }
         return 0;
+    }
+
+    /** One results.csv row per finished episode, flushed at once (an interrupted evaluation keeps its rows). */
+    static void appendRow(ResultsCsv rows, EpisodeResult r) {
+        try {
+            rows.append(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + rows.file() + ": " + e.getMessage(), e);
+        }
     }
 
     private int train(TrainConfig config, List<EvalImage> images, List<EvalImage> validation,
