@@ -49,9 +49,11 @@ import picocli.CommandLine.Spec;
         description = "Evaluate several checkpoints on the same images and spawns; print and write (summary.csv) the "
                 + "mean and std of the final distance per landmark per model.",
         footer = {"", "Example:",
-                "  rlm evaluate-models --files image_files.txt landmark_files.txt \\",
+                "  rlm evaluate-models \\",
+                "      --files image_files.txt landmark_files.txt \\",
                 "      --model SingleAgent.pt --model_name Network3d --landmarks 13 \\",
-                "      --model CommNet.pt --model_name CommNet --landmarks 13 14 15 --fixed_spawn 0.5 0.5 0.5"})
+                "      --model CommNet3agents.pt --model_name CommNet \\",
+                "      --landmarks 13 14 15 --fixed_spawn 0.5 0.5 0.5"})
 final class EvaluateModelsCommand implements Callable<Integer> {
     /** One {@code --model FILE ...} group. */
     static final class ModelSpec {
@@ -59,17 +61,19 @@ final class EvaluateModelsCommand implements Callable<Integer> {
                 description = "A checkpoint (.pt state_dict or training checkpoint); starts a model's group.")
         Path file;
 
-        @Option(names = "--model_name", defaultValue = "CommNet",
-                description = "Network of this model: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-        RunOptions.ModelName modelName;
+        // Defaults as initial values, not defaultValue: picocli reads a group option's default from the group's
+        // field, and before any group exists (--help, no arguments) that read failed with a PicocliException.
+        @Option(names = "--model_name",
+                description = "Network of this model: ${COMPLETION-CANDIDATES}. Default: CommNet.")
+        RunOptions.ModelName modelName = RunOptions.ModelName.CommNet;
 
         @Option(names = "--landmarks", arity = "1..*", required = true, paramLabel = "ID",
                 description = "Landmark id per agent of this model.")
         List<Integer> landmarks;
 
-        @Option(names = "--file_type", defaultValue = "brain",
-                description = "Landmark file format for this model: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-        RunOptions.FileType fileType;
+        @Option(names = "--file_type",
+                description = "Landmark file format for this model: ${COMPLETION-CANDIDATES}. Default: brain.")
+        RunOptions.FileType fileType = RunOptions.FileType.brain;
 
         @Option(names = "--attention", description = "This model's CommNet uses learnable attention.")
         boolean attention;

@@ -31,9 +31,11 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class},
         footer = {"",
                 "Published usage (DQN.py flags unchanged), e.g.:",
-                "  rlm --task eval --load models/BrainMRI/SingleAgent.pt --model_name Network3d --landmarks 13 \\",
-                "      --files data/sample/brain/image_files.txt data/sample/brain/landmark_files.txt \\",
-                "      --fixed_spawn 0.5 0.5 0.5"})
+                "  rlm --task eval --load models/BrainMRI/SingleAgent.pt \\",
+                "      --model_name Network3d --landmarks 13 \\",
+                "      --files data/sample/brain/image_files.txt \\",
+                "              data/sample/brain/landmark_files.txt \\",
+                "      --fixed_spawn 0.5 0.5 0.5 --write"})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Exit code for input the user can fix: bad flags, unreadable or invalid files. */
     public static final int EXIT_BAD_INPUT = 2;
@@ -67,6 +69,15 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         CommandLine cmd = new CommandLine(new Main());
         cmd.setOut(out);
         cmd.setErr(err);
+        if (args.length == 1 && cmd.getSubcommands().containsKey(args[0])) {
+            CommandLine sub = cmd.getSubcommands().get(args[0]);
+            if (needsArguments(sub.getCommandSpec())) {
+                // a command that cannot run without arguments, given none: the user is asking what it takes
+                sub.usage(out);
+                out.flush();
+                return 0;
+            }
+        }
         cmd.setParameterExceptionHandler((ex, a) -> {
             err.println("rlm: " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
@@ -87,6 +98,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return EXIT_INTERNAL;
         });
         return cmd.execute(args);
+    }
+
+    /** Whether the command has a required option, parameter or option group (so that it cannot run bare). */
+    static boolean needsArguments(CommandLine.Model.CommandSpec spec) {
+        return !spec.requiredArgs().isEmpty()
+                || spec.argGroups().stream().anyMatch(g -> g.multiplicity().min() > 0);
     }
 
     /** Exceptions that describe the user's input rather than a defect of the engine. */
