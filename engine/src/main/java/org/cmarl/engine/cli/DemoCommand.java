@@ -79,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
                 "--max_episodes", Integer.toString(episodes), "--steps_per_episode", "30", "--memory_size", "100000",
                 "--init_memory_size", "100", "--batch_size", "4", "--train_freq", "2", "--lr", "1e-3",
                 "--discount", "0", "--delta", "0.05", "--target_update_freq", "8",
-                "--log_dir", runs.toString(), "--log_comment", "-demo",
+                "--log_dir", runs.toString(), "--log_comment", "-demo", "--write",
                 "--seed", Long.toString(seed)}, o, spec.commandLine().getErr());
         if (rc != 0) {
             return rc;
@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         rc = Main.run(new String[]{"--task", "eval", "--load", runDir.resolve("latest_dqn.pt").toString(),
                 "--model_name", "Network3d", "--landmarks", "1", "--files", val.imageList().toString(),
                 val.landmarkList().toString(), "--fixed_spawn", "0.25", "0.25", "0.25", "0.75", "0.75", "0.75",
-                "--steps_per_episode", "30", "--saveGif", "--log_dir", runs.toString(), "--log_comment", "-demo",
+                "--steps_per_episode", "30", "--saveGif", "--log_dir", runs.toString(), "--log_comment", "-demo", "--write",
                 "--seed", Long.toString(seed)}, o, spec.commandLine().getErr());
         o.println();
         o.println("Everything is under " + out.toAbsolutePath() + ":");

@@ -73,11 +73,22 @@ public final class RunCommand {
         if (mode != Mode.TRAIN && o.load == null) {
             throw new BadInputException("--task " + o.task + " needs --load CHECKPOINT (the network to evaluate)");
         }
-        if (o.viz > 0 || o.saveVideo) {
-            out.println("note: this engine has no on-screen viewer or video writer (--viz, --saveVideo); use --saveGif");
+        // no flag is accepted and then ignored: what the engine cannot do is refused before any work starts
+        if (o.viz != 0) {
+            throw new BadInputException("--viz " + o.viz + ": this engine has no on-screen viewer; drop --viz (or "
+                    + "give 0) and use --saveGif for a GIF of every evaluation episode");
+        }
+        if (o.saveVideo) {
+            throw new BadInputException("--saveVideo: this engine writes no videos; use --saveGif for a GIF of every "
+                    + "evaluation episode");
         }
         if (o.saveGif && mode == Mode.TRAIN) {
-            out.println("note: --saveGif records --task eval and play episodes, not training");
+            throw new BadInputException("--saveGif records --task eval and play episodes; training has none to record "
+                    + "(evaluate latest_dqn.pt with --task eval --saveGif)");
+        }
+        if (o.resume != null && mode != Mode.TRAIN) {
+            throw new BadInputException("--resume continues a training run; --task " + o.task + " takes the "
+                    + "weights with --load");
         }
         int agents = o.landmarks.size();
         Architecture arch = Architecture.parse(o.modelName.name());
@@ -105,7 +116,13 @@ public final class RunCommand {
         if (!o.valFiles.isEmpty()) {
             ImageSet.list(o.valFiles, false, valImages, valLandmarks);
         }
-        Path runDir = createRunDir();
+        // as published, nothing is saved without --write; GIFs asked for with --saveGif still get a folder
+        Path runDir = o.write || o.saveGif ? createRunDir() : null;
+        if (!o.write) {
+            out.println("note: without --write nothing is saved (as in the published DQN.py)" + (o.saveGif
+                    ? " except the GIFs (" + runDir + ")" : "") + "; add --write to keep " + (mode == Mode.TRAIN
+                    ? "logs.txt, TensorBoard events and the checkpoints" : "results.csv"));
+        }
 
         // --- load images
         ImageSet imageSet = ImageSet.load(imageFiles, landmarkFiles, out);
@@ -196,16 +213,18 @@ public final class RunCommand {
         long start = System.nanoTime();
         List<EpisodeResult> results;
         String timeReport;
-        Path csv = runDir.resolve("results.csv");
+        Path csv = o.write ? runDir.resolve("results.csv") : null;
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
              ProgressBar bar = bar(o.task.name(), total, " episodes");
              EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null;
-             ResultsCsv rows = ResultsCsv.create(csv, netConfig.agents(), images.size())) {
+             ResultsCsv rows = csv == null ? null : ResultsCsv.create(csv, netConfig.agents(), images.size())) {
             net.loadStateDict(weights);
             Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
             results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> {
-                appendRow(rows, r);
+                if (rows != null) {
+                    appendRow(rows, r);
+                }
                 bar.step();
             }, gifs);
             timeReport = evaluator.timeReport();
@@ -217,7 +236,9 @@ public final class RunCommand {
         if (mode == Mode.EVAL) {
             out.println(DistanceSummary.of(results).describe());
         }
-        out.println("results: " + csv);
+        if (csv != null) {
+            out.println("results: " + csv);
+        }
         if (o.saveGif) {
             out.println("GIFs: " + runDir.resolve("gifs"));
         }
@@ -238,6 +259,7 @@ public final class RunCommand {
         Path runDir = config.runDir();
         try (TrainingLog log = new TrainingLog(runDir, commandLine, config, out, true);
              Trainer trainer = new Trainer(config, images, validation, log)) {
+            trainer.saveEvery(o.saveFreq);
             if (resume != null) {
                 TrainingCheckpoints.resume(resume, trainer);
                 log.note("resumed from " + o.resume + " at episode " + trainer.state().episode() + ", epoch "
@@ -257,7 +279,9 @@ public final class RunCommand {
                 return EXIT_INTERRUPTED;
             }
             log.note("done: " + trainer.state().episode() + " episodes");
-            out.println("run folder: " + runDir);
+            if (runDir != null) {
+                out.println("run folder: " + runDir);
+            }
         }
         return 0;
     }

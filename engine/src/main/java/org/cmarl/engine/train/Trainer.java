@@ -73,6 +73,9 @@ public final class Trainer implements AutoCloseable {
     private double learningRate;
     private double bestValidationMm;
     private int nextImage;
+    // --save_freq: agent steps between saves within an epoch (0: epoch ends only), and the steps at the last save
+    private long saveEveryAgentSteps;
+    private long agentStepsAtSave;
 
     /** Set by {@link #requestStop()} (e.g. from a SIGINT shutdown hook), read by the loop after every step. */
     private volatile boolean stopRequested;
@@ -154,6 +157,19 @@ public final class Trainer implements AutoCloseable {
         stopRequested = true;
     }
 
+    /**
+     * Saves {@code latest_dqn.pt} and {@code latest_checkpoint.pt} also within an epoch: at the end of the first
+     * episode after every {@code agentSteps} agent steps (the published {@code --save_freq}, whose help promises a
+     * save every save_freq steps; a checkpoint always holds whole episodes, so that {@code --resume} starts at the
+     * next one). 0 saves at epoch ends only. Nothing is saved when the log has no run folder (no {@code --write}).
+     */
+    public void saveEvery(long agentSteps) {
+        if (agentSteps < 0) {
+            throw new IllegalArgumentException("--save_freq " + agentSteps + " must be 0 (epoch ends only) or positive");
+        }
+        this.saveEveryAgentSteps = agentSteps;
+    }
+
     /** Wall-clock time spent in each phase of the loop so far (a profile; never written to logs.txt). */
     public PhaseTimes phaseTimes() { return times; }
 
@@ -174,6 +190,7 @@ public final class Trainer implements AutoCloseable {
             log.warmUpProgress(Math.min(replay.size(), config.initMemorySize()));
         }
         log.warmUpDone();
+        agentStepsAtSave = agentSteps;
         // the profile covers the learning phase only: the warm-up has no forward passes and no updates
         times.reset();
 
@@ -196,12 +213,22 @@ public final class Trainer implements AutoCloseable {
                 endEpoch(stats);
                 stats = new EpochStats(agents);
                 random = epochRandom(epoch);
+                agentStepsAtSave = agentSteps;
+            } else if (saveEveryAgentSteps > 0 && agentSteps - agentStepsAtSave >= saveEveryAgentSteps
+                    && log.runDir() != null) {
+                // a long epoch (CommNet on many scans: hours) keeps its progress on disk between epoch ends
+                TrainingCheckpoints.save(log.runDir(), this, false);
+                agentStepsAtSave = agentSteps;
             }
         }
         return true;
     }
 
     private boolean stop() throws IOException {
+        if (log.runDir() == null) {
+            log.note("interrupted at episode " + episode + " (nothing saved: no --write)");
+            return false;
+        }
         TrainingCheckpoints.save(log.runDir(), this, false);
         log.note("interrupted: saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode
                 + " (resume with --resume " + log.runDir().resolve(TrainingCheckpoints.LATEST_CHECKPOINT) + ")");
@@ -295,9 +322,11 @@ public final class Trainer implements AutoCloseable {
 
     private void endEpoch(EpochStats stats) throws IOException {
         double[] valDistance = null;
+        List<EpisodeResult> valEpisodes = List.of();
         boolean improved = false;
         if (!validation.isEmpty()) {
-            valDistance = validate(epochRandom(epoch).split());
+            valEpisodes = validate(epochRandom(epoch).split());
+            valDistance = DistanceSummary.of(valEpisodes).meanMm();
             double mean = mean(valDistance);
             if (mean < bestValidationMm) {
                 bestValidationMm = mean;
@@ -310,15 +339,14 @@ public final class Trainer implements AutoCloseable {
             learningRate *= config.schedulerGamma();
             learner.setLearningRate(learningRate);
         }
-        log.epochDone(state(), stats, valDistance, improved, this);
+        log.epochDone(state(), stats, valDistance, valEpisodes, improved, this);
     }
 
-    /** Greedy episodes on every validation image from random spawns; mean final distance per agent. */
-    private double[] validate(SplittableRandom random) {
+    /** Greedy episodes on every validation image from random spawns. */
+    private List<EpisodeResult> validate(SplittableRandom random) {
         try (NetworkQFunction q = new NetworkQFunction(online, Math.min(4, validation.size()))) {
-            List<EpisodeResult> results = new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
+            return new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
                     .run(validation, List.of(Spawn.random()), random, null);
-            return DistanceSummary.of(results).meanMm();
         }
     }
 
@@ -410,22 +438,32 @@ public final class Trainer implements AutoCloseable {
     /** Running figures of one epoch. */
     public static final class EpochStats {
         final double[] distanceSum;
+        final double[] distanceMin;
+        final double[] distanceMax;
         final double[] scoreSum;
         int episodes;
         double lossSum;
         int lossCount;
         long steps;
+        EpisodeOutcome last;
 
         EpochStats(int agents) {
             distanceSum = new double[agents];
+            distanceMin = new double[agents];
+            distanceMax = new double[agents];
+            java.util.Arrays.fill(distanceMin, Double.POSITIVE_INFINITY);
+            java.util.Arrays.fill(distanceMax, Double.NEGATIVE_INFINITY);
             scoreSum = new double[agents];
         }
 
         void add(EpisodeOutcome o) {
             episodes++;
             steps += o.steps();
+            last = o;
             for (int a = 0; a < distanceSum.length; a++) {
                 distanceSum[a] += o.distanceMm()[a];
+                distanceMin[a] = Math.min(distanceMin[a], o.distanceMm()[a]);
+                distanceMax[a] = Math.max(distanceMax[a], o.distanceMm()[a]);
                 scoreSum[a] += o.score()[a];
             }
             if (o.updates() > 0) {
@@ -433,6 +471,13 @@ public final class Trainer implements AutoCloseable {
                 lossCount++;
             }
         }
+
+        /** Smallest and largest final distance per agent over the epoch's episodes. */
+        public double[] minDistanceMm() { return distanceMin.clone(); }
+        public double[] maxDistanceMm() { return distanceMax.clone(); }
+
+        /** The epoch's last episode (the published trainer's epoch loss is that episode's mean loss). */
+        public EpisodeOutcome lastEpisode() { return last; }
 
         public double[] meanDistanceMm() {
             double[] m = distanceSum.clone();
