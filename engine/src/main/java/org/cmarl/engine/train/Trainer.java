@@ -189,7 +189,7 @@ public final class Trainer implements AutoCloseable {
             }
             log.warmUpProgress(Math.min(replay.size(), config.initMemorySize()));
         }
-        log.warmUpDone();
+        log.warmUpDone(state());
         agentStepsAtSave = agentSteps;
         // the profile covers the learning phase only: the warm-up has no forward passes and no updates
         times.reset();
@@ -295,6 +295,7 @@ public final class Trainer implements AutoCloseable {
                             batchTerminal, config.discount());
                     updates++;
                     times.updates++;
+                    log.updateDone(agentSteps);
                     t = times.add(PhaseTimes.UPDATE, t);
                 }
             }

@@ -27,10 +27,13 @@ public final class TrainingLog implements AutoCloseable {
     private final int agents;
     private final int maxEpisodes;
     private ProgressBar bar;
-    private long lastEpisodeSteps;
+    // the bar's rate window: agent steps and updates since barNanos; the message shows the last full window
     private long stepsSinceBar;
     private long updatesSinceBar;
     private long barNanos = System.nanoTime();
+    private long barAgentSteps;
+    private double barEpsilon = 1;
+    private String barRates = "";
     private String lastDistance = "-";
 
     /**
@@ -102,12 +105,48 @@ public final class TrainingLog implements AutoCloseable {
         }
     }
 
-    void warmUpDone() throws IOException {
+    void warmUpDone(TrainingState state) throws IOException {
         if (bar != null) {
             bar.close();
             bar = null;
         }
         line("warm-up done");
+        // the training bar starts with learning (not at the first finished episode): one CommNet episode holds
+        // several 30-110 s updates, during which the bar's clock and rate must already run
+        if (progressBar) {
+            bar = org.cmarl.engine.ui.ProgressBars.create("train", maxEpisodes, " episodes", console);
+            bar.stepTo(state.episode());
+        }
+        barAgentSteps = state.agentSteps();
+        barEpsilon = state.epsilon();
+        barNanos = System.nanoTime();
+    }
+
+    /** After every update: the bar's rate follows the updates, not only the ends of episodes. */
+    void updateDone(long agentSteps) {
+        updatesSinceBar++;
+        stepsSinceBar += agentSteps - barAgentSteps;
+        barAgentSteps = agentSteps;
+        refreshBar();
+    }
+
+    private void refreshBar() {
+        double seconds = (System.nanoTime() - barNanos) / 1e9;
+        if (seconds > 1) {
+            barRates = rates(stepsSinceBar, updatesSinceBar, seconds);
+            stepsSinceBar = 0;
+            updatesSinceBar = 0;
+            barNanos = System.nanoTime();
+        }
+        if (bar != null) {
+            bar.setExtraMessage(barMessage());
+        }
+    }
+
+    /** e.g. " 1.5 steps/s 33 s/update eps 0.900 dist 12.30 mm": the rates of the last window, the latest episode. */
+    String barMessage() {
+        return String.format(Locale.ROOT, " %s eps %.3f dist %s", barRates, barEpsilon, lastDistance).replace("  ",
+                " ");
     }
 
     void episodeDone(TrainingState state, Trainer.EpisodeOutcome o) throws IOException {
@@ -118,22 +157,15 @@ public final class TrainingLog implements AutoCloseable {
                 tensorBoard.scalar("train/score/" + a, o.score()[a], state.episode());
             }
         }
-        stepsSinceBar += o.steps();
-        updatesSinceBar += o.updates();
-        if (progressBar) {
-            if (bar == null) {
-                bar = org.cmarl.engine.ui.ProgressBars.create("train", maxEpisodes, " episodes", console);
-            }
+        stepsSinceBar += state.agentSteps() - barAgentSteps;
+        barAgentSteps = state.agentSteps();
+        barEpsilon = state.epsilon();
+        // the latest episode's final distance (mean over agents), not an epoch's
+        lastDistance = String.format(Locale.ROOT, "%.2f mm", Trainer.mean(o.distanceMm()));
+        if (bar != null) {
             bar.stepTo(state.episode());
-            double seconds = (System.nanoTime() - barNanos) / 1e9;
-            if (seconds > 1) {
-                bar.setExtraMessage(String.format(Locale.ROOT, " %s eps %.3f dist %s",
-                        rates(stepsSinceBar, updatesSinceBar, seconds), state.epsilon(), lastDistance));
-                stepsSinceBar = 0;
-                updatesSinceBar = 0;
-                barNanos = System.nanoTime();
-            }
         }
+        refreshBar();
     }
 
     /**
@@ -159,7 +191,6 @@ public final class TrainingLog implements AutoCloseable {
         double trainMean = Trainer.mean(train);
         double score = Trainer.mean(stats.meanScore());
         double valMean = valDistance == null ? Double.NaN : Trainer.mean(valDistance);
-        lastDistance = String.format(Locale.ROOT, "%.2f mm", valDistance == null ? trainMean : valMean);
 
         if (runDir == null) {
             return;
