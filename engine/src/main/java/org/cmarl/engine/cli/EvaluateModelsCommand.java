@@ -183,7 +183,8 @@ final class EvaluateModelsCommand implements Callable<Integer> {
                      NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
                      ProgressBar bar = ImageSet.bar(out, labels.get(i), total, " episodes");
                      EpisodeGifRecorder gifs = saveGif
-                             ? new EpisodeGifRecorder(runDir.resolve("gifs").resolve(labels.get(i))) : null;
+                             ? new EpisodeGifRecorder(runDir.resolve("gifs").resolve(labels.get(i)))
+                                     .numberedAsResults(images.size()) : null;
                      ResultsCsv resultRows = ResultsCsv.create(csv, configs.get(i).agents(), images.size())) {
                     net.loadStateDict(weights.get(i));
                     results = new Evaluator(q, Mode.EVAL, stepsPerEpisode).run(images, spawns,

@@ -217,7 +217,8 @@ public final class RunCommand {
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
              ProgressBar bar = bar(o.task.name(), total, " episodes");
-             EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null;
+             EpisodeGifRecorder gifs = o.saveGif
+                     ? new EpisodeGifRecorder(runDir.resolve("gifs")).numberedAsResults(images.size()) : null;
              ResultsCsv rows = csv == null ? null : ResultsCsv.create(csv, netConfig.agents(), images.size())) {
             net.loadStateDict(weights);
             Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
