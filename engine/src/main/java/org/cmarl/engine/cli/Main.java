@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 SynthCommand.class,
                 CheckpointCommand.class,
                 PlotCommand.class,
+                ReportCommand.class,
                 VisualiseCommand.class,
                 EvaluateModelsCommand.class,
                 CommandLine.HelpCommand.class},

@@ -28,6 +28,7 @@ import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
+import org.cmarl.engine.report.RunReport;
 import org.cmarl.engine.train.TrainConfig;
 import org.cmarl.engine.train.Trainer;
 import org.cmarl.engine.train.TrainingCheckpoints;
@@ -234,11 +235,16 @@ public final class RunCommand {
         long steps = results.stream().mapToLong(EpisodeResult::steps).sum();
         out.printf(Locale.ROOT, "%d episodes, %d steps in %.1f s (%.1f steps/s); evaluation loop %s%n", total, steps,
                 seconds, steps / seconds, timeReport);
-        if (mode == Mode.EVAL) {
-            out.println(DistanceSummary.of(results).describe());
+        String summary = mode == Mode.EVAL ? DistanceSummary.of(results).describe() : null;
+        if (summary != null) {
+            out.println(summary);
         }
         if (csv != null) {
             out.println("results: " + csv);
+            // as the published logger: the command and the summary in logs.txt; then the report of the folder
+            Files.writeString(runDir.resolve("logs.txt"), "command: " + commandLine + "\n"
+                    + (summary == null ? "" : summary + "\n"), java.nio.charset.StandardCharsets.UTF_8);
+            out.println("report: " + RunReport.write(runDir));
         }
         if (o.saveGif) {
             out.println("GIFs: " + runDir.resolve("gifs"));
@@ -276,6 +282,9 @@ public final class RunCommand {
             }
             // console only: logs.txt stays free of times so that two seeded runs write identical logs
             out.println(trainer.phaseTimes().summary());
+            if (runDir != null) {
+                out.println("report: " + RunReport.write(runDir));
+            }
             if (!finished) {
                 return EXIT_INTERRUPTED;
             }
