@@ -16,8 +16,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 import me.tongfei.progressbar.ProgressBar;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
+import org.cmarl.engine.eval.DistanceStatistics;
 import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
 import org.cmarl.engine.eval.EvalImage;
@@ -243,22 +246,27 @@ final class EvaluateModelsCommand implements Callable<Integer> {
 
     /** Header of summary.csv. */
     static final String CSV_HEADER = "model,checkpoint,model_name,file_type,agent,landmark,episodes,"
-            + "mean_distance_mm,std_distance_mm";
+            + "mean_distance_mm,std_distance_mm,median_distance_mm,p90_distance_mm,max_distance_mm";
 
-    /** summary.csv: one row per model and agent, then a row {@code agent=all, landmark=all} per model. */
-    static String csv(List<ModelRow> rows) {
-        StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
-        for (ModelRow r : rows) {
-            String prefix = r.label() + "," + r.spec().file.toString().replace(",", "_") + "," + r.spec().modelName
-                    + "," + r.spec().fileType + ",";
-            DistanceSummary s = r.summary();
-            for (int a = 0; a < s.meanMm().length; a++) {
-                b.append(prefix).append(a).append(',').append(r.spec().landmarks.get(a)).append(',')
-                        .append(s.episodes()).append(',').append(s.meanMm()[a]).append(',').append(num(s.stdMm()[a]))
-                        .append('\n');
+    /**
+     * summary.csv (Commons CSV: a checkpoint path with a comma is quoted): one row per model and agent, then a row
+     * {@code agent=all, landmark=all} per model.
+     */
+    static String csv(List<ModelRow> rows) throws IOException {
+        StringBuilder b = new StringBuilder();
+        try (CSVPrinter p = new CSVPrinter(b, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get())) {
+            p.printRecord((Object[]) CSV_HEADER.split(","));
+            for (ModelRow r : rows) {
+                DistanceSummary s = r.summary();
+                for (int a = 0; a <= s.meanMm().length; a++) {
+                    boolean all = a == s.meanMm().length;
+                    DistanceStatistics d = all ? s.overall() : s.perAgent().get(a);
+                    p.printRecord(r.label(), r.spec().file.toString(), r.spec().modelName, r.spec().fileType,
+                            all ? "all" : Integer.toString(a), all ? "all" : r.spec().landmarks.get(a).toString(),
+                            s.episodes(), num(d.meanMm()), num(d.stdMm()), num(d.medianMm()), num(d.p90Mm()),
+                            num(d.maxMm()));
+                }
             }
-            b.append(prefix).append("all,all,").append(s.episodes()).append(',').append(s.overallMeanMm())
-                    .append(',').append(num(s.overallStdMm())).append('\n');
         }
         return b.toString();
     }
@@ -273,18 +281,21 @@ final class EvaluateModelsCommand implements Callable<Integer> {
         for (ModelRow r : rows) {
             width = Math.max(width, r.label().length());
         }
-        String fmt = "%-" + width + "s  %-9s  %8s  %8s  %9s  %9s%n";
+        String fmt = "%-" + width + "s  %-9s  %8s  %8s  %9s  %9s  %9s  %9s%n";
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, fmt, "model", "network", "landmark", "episodes", "mean mm", "std mm"));
+        b.append(String.format(Locale.ROOT, fmt, "model", "network", "landmark", "episodes", "mean mm", "std mm",
+                "median mm", "p90 mm"));
         for (ModelRow r : rows) {
             DistanceSummary s = r.summary();
             for (int a = 0; a < s.meanMm().length; a++) {
                 b.append(String.format(Locale.ROOT, fmt, r.label(), r.spec().modelName,
-                        r.spec().landmarks.get(a), s.episodes(), f3(s.meanMm()[a]), f3(s.stdMm()[a])));
+                        r.spec().landmarks.get(a), s.episodes(), f3(s.meanMm()[a]), f3(s.stdMm()[a]),
+                        f3(s.perAgent().get(a).medianMm()), f3(s.perAgent().get(a).p90Mm())));
             }
             if (s.meanMm().length > 1) {
                 b.append(String.format(Locale.ROOT, fmt, r.label(), r.spec().modelName, "all",
-                        s.episodes(), f3(s.overallMeanMm()), f3(s.overallStdMm())));
+                        s.episodes(), f3(s.overallMeanMm()), f3(s.overallStdMm()), f3(s.overall().medianMm()),
+                        f3(s.overall().p90Mm())));
             }
         }
         return b.toString();
