@@ -106,8 +106,8 @@ final class DemoCommand implements Callable<Integer> {
         o.println("Everything is under " + out.toAbsolutePath() + ":");
         o.println("  synthetic/       the phantoms, landmark files and file lists");
         o.println("  " + out.relativize(runDir) + "/   logs.txt, progress.csv, progress.png, TensorBoard events, "
-                + "latest_dqn.pt, best_dqn.pt, latest_checkpoint.pt");
-        o.println("  runs/*-eval-demo/ results.csv and gifs/ of the evaluation");
+                + "latest_dqn.pt, best_dqn.pt, latest_checkpoint.pt, report.html");
+        o.println("  runs/*-eval-demo/ results.csv, gifs/ and report.html of the evaluation (open it in a browser)");
         o.flush();
         return rc;
     }
