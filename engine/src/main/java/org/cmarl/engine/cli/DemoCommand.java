@@ -82,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
                 "--max_episodes", Integer.toString(episodes), "--steps_per_episode", "30", "--memory_size", "100000",
                 "--init_memory_size", "100", "--batch_size", "4", "--train_freq", "2", "--lr", "1e-3",
                 "--discount", "0", "--delta", "0.05", "--target_update_freq", "8",
-                "--log_dir", runs.toString(), "--log_comment", "-demo",
+                "--log_dir", runs.toString(), "--log_comment", "-demo", "--write",
                 "--seed", Long.toString(seed)}, o, spec.commandLine().getErr());
         if (rc != 0) {
             return rc;
@@ -103,14 +103,14 @@ final class DemoCommand implements Callable<Integer> {
         rc = Main.run(new String[]{"--task", "eval", "--load", runDir.resolve("latest_dqn.pt").toString(),
                 "--model_name", "Network3d", "--landmarks", "1", "--files", val.imageList().toString(),
                 val.landmarkList().toString(), "--fixed_spawn", "0.25", "0.25", "0.25", "0.75", "0.75", "0.75",
-                "--steps_per_episode", "30", "--saveGif", "--log_dir", runs.toString(), "--log_comment", "-demo",
+                "--steps_per_episode", "30", "--saveGif", "--log_dir", runs.toString(), "--log_comment", "-demo", "--write",
                 "--seed", Long.toString(seed)}, o, spec.commandLine().getErr());
         o.println();
         o.println("Everything is under " + out.toAbsolutePath() + ":");
         o.println("  synthetic/       the phantoms, landmark files and file lists");
         o.println("  " + out.relativize(runDir) + "/   logs.txt, progress.csv, progress.png, TensorBoard events, "
-                + "latest_dqn.pt, best_dqn.pt, latest_checkpoint.pt");
-        o.println("  runs/*-eval-demo/ results.csv and gifs/ of the evaluation");
+                + "latest_dqn.pt, best_dqn.pt, latest_checkpoint.pt, report.html");
+        o.println("  runs/*-eval-demo/ results.csv, gifs/ and report.html of the evaluation (open it in a browser)");
         o.flush();
         return rc;
     }

@@ -16,8 +16,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 import me.tongfei.progressbar.ProgressBar;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
+import org.cmarl.engine.eval.DistanceStatistics;
 import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
 import org.cmarl.engine.eval.EvalImage;
@@ -49,9 +52,11 @@ import picocli.CommandLine.Spec;
         description = "Evaluate several checkpoints on the same images and spawns; print and write (summary.csv) the "
                 + "mean and std of the final distance per landmark per model.",
         footer = {"", "Example:",
-                "  rlm evaluate-models --files image_files.txt landmark_files.txt \\",
+                "  rlm evaluate-models \\",
+                "      --files image_files.txt landmark_files.txt \\",
                 "      --model SingleAgent.pt --model_name Network3d --landmarks 13 \\",
-                "      --model CommNet.pt --model_name CommNet --landmarks 13 14 15 --fixed_spawn 0.5 0.5 0.5"})
+                "      --model CommNet3agents.pt --model_name CommNet \\",
+                "      --landmarks 13 14 15 --fixed_spawn 0.5 0.5 0.5"})
 final class EvaluateModelsCommand implements Callable<Integer> {
     /** One {@code --model FILE ...} group. */
     static final class ModelSpec {
@@ -59,17 +64,19 @@ final class EvaluateModelsCommand implements Callable<Integer> {
                 description = "A checkpoint (.pt state_dict or training checkpoint); starts a model's group.")
         Path file;
 
-        @Option(names = "--model_name", defaultValue = "CommNet",
-                description = "Network of this model: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-        RunOptions.ModelName modelName;
+        // Defaults as initial values, not defaultValue: picocli reads a group option's default from the group's
+        // field, and before any group exists (--help, no arguments) that read failed with a PicocliException.
+        @Option(names = "--model_name",
+                description = "Network of this model: ${COMPLETION-CANDIDATES}. Default: CommNet.")
+        RunOptions.ModelName modelName = RunOptions.ModelName.CommNet;
 
         @Option(names = "--landmarks", arity = "1..*", required = true, paramLabel = "ID",
                 description = "Landmark id per agent of this model.")
         List<Integer> landmarks;
 
-        @Option(names = "--file_type", defaultValue = "brain",
-                description = "Landmark file format for this model: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-        RunOptions.FileType fileType;
+        @Option(names = "--file_type",
+                description = "Landmark file format for this model: ${COMPLETION-CANDIDATES}. Default: brain.")
+        RunOptions.FileType fileType = RunOptions.FileType.brain;
 
         @Option(names = "--attention", description = "This model's CommNet uses learnable attention.")
         boolean attention;
@@ -182,17 +189,21 @@ final class EvaluateModelsCommand implements Callable<Integer> {
                 List<EvalImage> images = imagesPerModel.get(i);
                 int total = images.size() * spawns.size();
                 List<EpisodeResult> results;
+                Path csv = runDir.resolve("results_" + (i + 1) + "_" + labels.get(i) + ".csv");
                 try (QNetwork net = QNetwork.create(configs.get(i), seed, dev);
                      NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
                      ProgressBar bar = ImageSet.bar(out, labels.get(i), total, " episodes");
                      EpisodeGifRecorder gifs = saveGif
-                             ? new EpisodeGifRecorder(runDir.resolve("gifs").resolve(labels.get(i))) : null) {
+                             ? new EpisodeGifRecorder(runDir.resolve("gifs").resolve(labels.get(i)))
+                                     .numberedAsResults(images.size()) : null;
+                     ResultsCsv resultRows = ResultsCsv.create(csv, configs.get(i).agents(), images.size())) {
                     net.loadStateDict(weights.get(i));
                     results = new Evaluator(q, Mode.EVAL, stepsPerEpisode).run(images, spawns,
-                            new SplittableRandom(seed), r -> bar.step(), gifs);
+                            new SplittableRandom(seed), r -> {
+                                RunCommand.appendRow(resultRows, r);
+                                bar.step();
+                            }, gifs);
                 }
-                Path csv = runDir.resolve("results_" + (i + 1) + "_" + labels.get(i) + ".csv");
-                ResultsCsv.write(csv, results, images.size());
                 rows.add(new ModelRow(labels.get(i), m, DistanceSummary.of(results), csv));
             }
             writeSummary(runDir, rows, out);
@@ -248,22 +259,27 @@ final class EvaluateModelsCommand implements Callable<Integer> {
 
     /** Header of summary.csv. */
     static final String CSV_HEADER = "model,checkpoint,model_name,file_type,agent,landmark,episodes,"
-            + "mean_distance_mm,std_distance_mm";
+            + "mean_distance_mm,std_distance_mm,median_distance_mm,p90_distance_mm,max_distance_mm";
 
-    /** summary.csv: one row per model and agent, then a row {@code agent=all, landmark=all} per model. */
-    static String csv(List<ModelRow> rows) {
-        StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
-        for (ModelRow r : rows) {
-            String prefix = r.label() + "," + r.spec().file.toString().replace(",", "_") + "," + r.spec().modelName
-                    + "," + r.spec().fileType + ",";
-            DistanceSummary s = r.summary();
-            for (int a = 0; a < s.meanMm().length; a++) {
-                b.append(prefix).append(a).append(',').append(r.spec().landmarks.get(a)).append(',')
-                        .append(s.episodes()).append(',').append(s.meanMm()[a]).append(',').append(num(s.stdMm()[a]))
-                        .append('\n');
+    /**
+     * summary.csv (Commons CSV: a checkpoint path with a comma is quoted): one row per model and agent, then a row
+     * {@code agent=all, landmark=all} per model.
+     */
+    static String csv(List<ModelRow> rows) throws IOException {
+        StringBuilder b = new StringBuilder();
+        try (CSVPrinter p = new CSVPrinter(b, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').get())) {
+            p.printRecord((Object[]) CSV_HEADER.split(","));
+            for (ModelRow r : rows) {
+                DistanceSummary s = r.summary();
+                for (int a = 0; a <= s.meanMm().length; a++) {
+                    boolean all = a == s.meanMm().length;
+                    DistanceStatistics d = all ? s.overall() : s.perAgent().get(a);
+                    p.printRecord(r.label(), r.spec().file.toString(), r.spec().modelName, r.spec().fileType,
+                            all ? "all" : Integer.toString(a), all ? "all" : r.spec().landmarks.get(a).toString(),
+                            s.episodes(), num(d.meanMm()), num(d.stdMm()), num(d.medianMm()), num(d.p90Mm()),
+                            num(d.maxMm()));
+                }
             }
-            b.append(prefix).append("all,all,").append(s.episodes()).append(',').append(s.overallMeanMm())
-                    .append(',').append(num(s.overallStdMm())).append('\n');
         }
         return b.toString();
     }
@@ -278,18 +294,21 @@ final class EvaluateModelsCommand implements Callable<Integer> {
         for (ModelRow r : rows) {
             width = Math.max(width, r.label().length());
         }
-        String fmt = "%-" + width + "s  %-9s  %8s  %8s  %9s  %9s%n";
+        String fmt = "%-" + width + "s  %-9s  %8s  %8s  %9s  %9s  %9s  %9s%n";
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, fmt, "model", "network", "landmark", "episodes", "mean mm", "std mm"));
+        b.append(String.format(Locale.ROOT, fmt, "model", "network", "landmark", "episodes", "mean mm", "std mm",
+                "median mm", "p90 mm"));
         for (ModelRow r : rows) {
             DistanceSummary s = r.summary();
             for (int a = 0; a < s.meanMm().length; a++) {
                 b.append(String.format(Locale.ROOT, fmt, r.label(), r.spec().modelName,
-                        r.spec().landmarks.get(a), s.episodes(), f3(s.meanMm()[a]), f3(s.stdMm()[a])));
+                        r.spec().landmarks.get(a), s.episodes(), f3(s.meanMm()[a]), f3(s.stdMm()[a]),
+                        f3(s.perAgent().get(a).medianMm()), f3(s.perAgent().get(a).p90Mm())));
             }
             if (s.meanMm().length > 1) {
                 b.append(String.format(Locale.ROOT, fmt, r.label(), r.spec().modelName, "all",
-                        s.episodes(), f3(s.overallMeanMm()), f3(s.overallStdMm())));
+                        s.episodes(), f3(s.overallMeanMm()), f3(s.overallStdMm()), f3(s.overall().medianMm()),
+                        f3(s.overall().p90Mm())));
             }
         }
         return b.toString();

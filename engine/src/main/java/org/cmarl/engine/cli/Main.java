@@ -26,15 +26,18 @@ import picocli.CommandLine.Command;
                 SynthCommand.class,
                 CheckpointCommand.class,
                 PlotCommand.class,
+                ReportCommand.class,
                 VisualiseCommand.class,
                 EvaluateModelsCommand.class,
                 LaunchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"",
                 "Published usage (DQN.py flags unchanged), e.g.:",
-                "  rlm --task eval --load models/BrainMRI/SingleAgent.pt --model_name Network3d --landmarks 13 \\",
-                "      --files data/sample/brain/image_files.txt data/sample/brain/landmark_files.txt \\",
-                "      --fixed_spawn 0.5 0.5 0.5"})
+                "  rlm --task eval --load models/BrainMRI/SingleAgent.pt \\",
+                "      --model_name Network3d --landmarks 13 \\",
+                "      --files data/sample/brain/image_files.txt \\",
+                "              data/sample/brain/landmark_files.txt \\",
+                "      --fixed_spawn 0.5 0.5 0.5 --write"})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Exit code for input the user can fix: bad flags, unreadable or invalid files. */
     public static final int EXIT_BAD_INPUT = 2;
@@ -76,6 +79,15 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      * through, is an internal error too: one line, exit 1, the trace under {@code RLM_DEBUG=1}.
      */
     static int execute(CommandLine cmd, String[] args, PrintWriter err, boolean debug) {
+        if (args.length == 1 && cmd.getSubcommands().containsKey(args[0])) {
+            CommandLine sub = cmd.getSubcommands().get(args[0]);
+            if (needsArguments(sub.getCommandSpec())) {
+                // a command that cannot run without arguments, given none: the user is asking what it takes
+                sub.usage(cmd.getOut());
+                cmd.getOut().flush();
+                return 0;
+            }
+        }
         try {
             return cmd.execute(args);
         } catch (VirtualMachineError e) {
@@ -125,6 +137,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return EXIT_INTERNAL;
         });
         return cmd;
+    }
+
+    /** Whether the command has a required option, parameter or option group (so that it cannot run bare). */
+    static boolean needsArguments(CommandLine.Model.CommandSpec spec) {
+        return !spec.requiredArgs().isEmpty()
+                || spec.argGroups().stream().anyMatch(g -> g.multiplicity().min() > 0);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.cmarl.engine.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
+import org.cmarl.engine.report.RunReport;
 import org.cmarl.engine.train.TrainConfig;
 import org.cmarl.engine.train.Trainer;
 import org.cmarl.engine.train.TrainingCheckpoints;
@@ -82,13 +84,25 @@ public final class RunCommand {
             throw new BadInputException("--task " + o.task + " needs --load CHECKPOINT (the network to evaluate)");
         }
         FlagChecks.common(o.threads, o.batchEpisodes, o.stepsPerEpisode);
-        FlagChecks.nonNegativeFinite("--viz", o.viz);
-        RunDirs.checkCreatable(o.logDir);
-        if (o.viz > 0 || o.saveVideo) {
-            out.println("note: this engine has no on-screen viewer or video writer (--viz, --saveVideo); use --saveGif");
+        if (o.write || o.saveGif) {
+            RunDirs.checkCreatable(o.logDir);
+        }
+        // no flag is accepted and then ignored: what the engine cannot do is refused before any work starts
+        if (o.viz != 0) {
+            throw new BadInputException("--viz " + o.viz + ": this engine has no on-screen viewer; drop --viz (or "
+                    + "give 0) and use --saveGif for a GIF of every evaluation episode");
+        }
+        if (o.saveVideo) {
+            throw new BadInputException("--saveVideo: this engine writes no videos; use --saveGif for a GIF of every "
+                    + "evaluation episode");
         }
         if (o.saveGif && mode == Mode.TRAIN) {
-            out.println("note: --saveGif records --task eval and play episodes, not training");
+            throw new BadInputException("--saveGif records --task eval and play episodes; training has none to record "
+                    + "(evaluate latest_dqn.pt with --task eval --saveGif)");
+        }
+        if (o.resume != null && mode != Mode.TRAIN) {
+            throw new BadInputException("--resume continues a training run; --task " + o.task + " takes the "
+                    + "weights with --load");
         }
         int agents = o.landmarks.size();
         Architecture arch = Architecture.parse(o.modelName.name());
@@ -167,8 +181,15 @@ public final class RunCommand {
             validationSet = ImageSet.load(valImages, valLandmarks, out);
             List<EvalImage> validation = validationSet.size() == 0 ? List.of()
                     : validationSet.images(fileType, o.landmarks);
-            // rank 0 alone creates the run folder and writes files
-            Path runDir = group == null || group.rank() == 0 ? createRunDir() : null;
+            // rank 0 alone creates the run folder and writes files; as published, nothing is saved without --write
+            // (GIFs asked for with --saveGif still get a folder)
+            boolean writer = group == null || group.rank() == 0;
+            Path runDir = writer && (o.write || o.saveGif) ? createRunDir() : null;
+            if (writer && !o.write) {
+                out.println("note: without --write nothing is saved (as in the published DQN.py)" + (o.saveGif
+                        ? " except the GIFs (" + runDir + ")" : "") + "; add --write to keep " + (mode == Mode.TRAIN
+                        ? "logs.txt, TensorBoard events and the checkpoints" : "results.csv"));
+            }
             if (mode == Mode.TRAIN) {
                 return train(runDir == null ? trainConfig : trainConfig.withRunDir(runDir), images, validation,
                         weights, resume, group);
@@ -249,9 +270,13 @@ public final class RunCommand {
         long start = System.nanoTime();
         List<EpisodeResult> results;
         String timeReport;
+        // rows appended as episodes finish (an interrupted run keeps them); rewritten in episode order at the end
+        Path csv = o.write && runDir != null ? runDir.resolve("results.csv") : null;
         try (QNetwork net = QNetwork.create(netConfig, seed, device);
              NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
-             EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null) {
+             EpisodeGifRecorder gifs = o.saveGif
+                     ? new EpisodeGifRecorder(runDir.resolve("gifs")).numberedAsResults(images.size()) : null;
+             ResultsCsv rows = csv == null ? null : ResultsCsv.create(csv, netConfig.agents(), images.size())) {
             Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
             if (group == null) {
                 net.loadStateDict(weights);
@@ -264,7 +289,12 @@ public final class RunCommand {
                 evaluator.shard(group.rank(), group.worldSize());
             }
             try (ProgressBar bar = bar(o.task.name(), evaluator.shareOf(total), " episodes")) {
-                results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step(), gifs);
+                results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> {
+                    if (rows != null) {
+                        appendRow(rows, r);
+                    }
+                    bar.step();
+                }, gifs);
             }
             timeReport = evaluator.timeReport();
         }
@@ -276,16 +306,24 @@ public final class RunCommand {
                 return 0;
             }
         }
+        if (csv != null) {
+            ResultsCsv.write(csv, netConfig.agents(), results, images.size());
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
-        Path csv = runDir.resolve("results.csv");
-        ResultsCsv.write(csv, results, images.size());
         long steps = results.stream().mapToLong(EpisodeResult::steps).sum();
         out.printf(Locale.ROOT, "%d episodes, %d steps in %.1f s (%.1f steps/s); evaluation loop %s%n", total, steps,
                 seconds, steps / seconds, timeReport);
-        if (mode == Mode.EVAL) {
-            out.println(DistanceSummary.of(results).describe());
+        String summary = mode == Mode.EVAL ? DistanceSummary.of(results).describe() : null;
+        if (summary != null) {
+            out.println(summary);
         }
-        out.println("results: " + csv);
+        if (csv != null) {
+            out.println("results: " + csv);
+            // as the published logger: the command and the summary in logs.txt; then the report of the folder
+            Files.writeString(runDir.resolve("logs.txt"), "command: " + commandLine + "\n"
+                    + (summary == null ? "" : summary + "\n"), java.nio.charset.StandardCharsets.UTF_8);
+            out.println("report: " + RunReport.write(runDir));
+        }
         if (o.saveGif) {
             out.println("GIFs: " + runDir.resolve("gifs"));
         }
@@ -315,6 +353,15 @@ public final class RunCommand {
         return total <= group.rank() ? 0 : (total - group.rank() + group.worldSize() - 1) / group.worldSize();
     }
 
+    /** One results.csv row per finished episode, flushed at once (an interrupted evaluation keeps its rows). */
+    static void appendRow(ResultsCsv rows, EpisodeResult r) {
+        try {
+            rows.append(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + rows.file() + ": " + e.getMessage(), e);
+        }
+    }
+
     private int train(TrainConfig config, List<EvalImage> images, List<EvalImage> validation,
                       java.util.Map<String, TensorData> weights, Checkpoint resume, DistributedGroup group)
             throws IOException {
@@ -323,6 +370,7 @@ public final class RunCommand {
         try (TrainingLog log = writer ? new TrainingLog(runDir, commandLine, config, out, true)
                 : TrainingLog.silent(config);
              Trainer trainer = new Trainer(config, images, validation, log)) {
+            trainer.saveEvery(o.saveFreq);
             if (resume != null) {
                 TrainingCheckpoints.resume(resume, trainer);
                 log.note("resumed from " + o.resume + " at episode " + trainer.state().episode() + ", epoch "
@@ -345,6 +393,9 @@ public final class RunCommand {
             }
             // console only: logs.txt stays free of times so that two seeded runs write identical logs
             out.println(trainer.phaseTimes().summary());
+            if (runDir != null) {
+                out.println("report: " + RunReport.write(runDir));
+            }
             if (!finished) {
                 return EXIT_INTERRUPTED;
             }

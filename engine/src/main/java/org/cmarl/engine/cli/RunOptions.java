@@ -45,8 +45,8 @@ public final class RunOptions {
     public FileType fileType;
 
     @Option(names = "--landmarks", arity = "0..*", paramLabel = "ID",
-            description = "Landmark id (row of the landmark file) per agent; repeats allowed. Default: 0 1 2 3 4 5 6 7.")
-    public List<Integer> landmarks = new ArrayList<>(List.of(0, 1, 2, 3, 4, 5, 6, 7));
+            description = "Landmark id (row of the landmark file) per agent; repeats allowed. Default: 1 (one agent, as published).")
+    public List<Integer> landmarks = new ArrayList<>(List.of(1));
 
     @Option(names = "--model_name", description = "Network: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
             defaultValue = "CommNet")
@@ -89,27 +89,28 @@ public final class RunOptions {
             defaultValue = "10", converter = IntegralNumber.class)
     public int targetUpdateFreq;
 
-    @Option(names = "--save_freq", description = "Published flag, kept for compatibility: checkpoints are written every epoch. Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--save_freq", paramLabel = "STEPS",
+            description = "Training: also save latest_dqn.pt and latest_checkpoint.pt within an epoch, at the end of the first episode after every STEPS agent steps (0: at epoch ends only). Default: ${DEFAULT-VALUE}.",
             defaultValue = "1000", converter = IntegralNumber.class)
     public int saveFreq;
 
     @Option(names = "--delta", description = "Epsilon decrease per episode. Default: ${DEFAULT-VALUE}.", defaultValue = "1e-4")
     public double delta;
 
-    @Option(names = "--viz", description = "Published on-screen viewer delay; this engine is headless: use --saveGif. Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--viz", description = "Published on-screen viewer delay; only 0 (no viewer) is accepted: this engine is headless, use --saveGif. Default: ${DEFAULT-VALUE}.",
             defaultValue = "0")
     public double viz;
 
     @Option(names = "--saveGif", description = "Write an animated GIF of every evaluation/play episode to the run folder.")
     public boolean saveGif;
 
-    @Option(names = "--saveVideo", description = "Published flag; this engine writes GIFs (--saveGif) instead of videos.")
+    @Option(names = "--saveVideo", description = "Published flag, refused: this engine writes GIFs (--saveGif) instead of videos.")
     public boolean saveVideo;
 
     @Option(names = "--multiscale", description = "Train with the multiscale search (evaluation always uses it).")
     public boolean multiscale;
 
-    @Option(names = "--write", description = "Published flag: write TensorBoard logs (this engine always writes them).")
+    @Option(names = "--write", description = "Save the run in a folder under --log_dir: logs.txt, TensorBoard, progress.csv, checkpoints (train), results.csv (eval, play). As published, nothing is saved without it.")
     public boolean write;
 
     @Option(names = "--log_dir", description = "Folder for run folders (logs, checkpoints, results). Default: ${DEFAULT-VALUE}.",

@@ -1,20 +1,24 @@
 package org.cmarl.engine.eval;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Mean and sample standard deviation (n - 1) of the final distances, per agent and over all agents, as the
- * published evaluator prints them.
+ * published evaluator prints them, with the rest of each agent's {@link DistanceStatistics} (median, 90th
+ * percentile, min, max; Commons Math).
  *
  * @param meanMm     per agent
  * @param stdMm      per agent, sample std (NaN for one episode)
  * @param overallMeanMm all agents and episodes
  * @param overallStdMm  all agents and episodes, sample std
  * @param episodes   number of episodes
+ * @param perAgent   every statistic per agent
+ * @param overall    every statistic over all agents and episodes
  */
 public record DistanceSummary(double[] meanMm, double[] stdMm, double overallMeanMm, double overallStdMm,
-                              int episodes) {
+                              int episodes, List<DistanceStatistics> perAgent, DistanceStatistics overall) {
 
     public static DistanceSummary of(List<EpisodeResult> results) {
         if (results.isEmpty()) {
@@ -24,36 +28,21 @@ public record DistanceSummary(double[] meanMm, double[] stdMm, double overallMea
         double[] mean = new double[agents];
         double[] std = new double[agents];
         double[] all = new double[results.size() * agents];
+        List<DistanceStatistics> perAgent = new ArrayList<>(agents);
         for (int a = 0; a < agents; a++) {
             double[] d = new double[results.size()];
             for (int i = 0; i < d.length; i++) {
                 d[i] = results.get(i).distanceMm()[a];
                 all[i * agents + a] = d[i];
             }
-            mean[a] = mean(d);
-            std[a] = sampleStd(d, mean[a]);
+            DistanceStatistics s = DistanceStatistics.of(d);
+            perAgent.add(s);
+            mean[a] = s.meanMm();
+            std[a] = s.stdMm();
         }
-        double m = mean(all);
-        return new DistanceSummary(mean, std, m, sampleStd(all, m), results.size());
-    }
-
-    static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s / v.length;
-    }
-
-    static double sampleStd(double[] v, double mean) {
-        if (v.length < 2) {
-            return Double.NaN;
-        }
-        double s = 0;
-        for (double x : v) {
-            s += (x - mean) * (x - mean);
-        }
-        return Math.sqrt(s / (v.length - 1));
+        DistanceStatistics overall = DistanceStatistics.of(all);
+        return new DistanceSummary(mean, std, overall.meanMm(), overall.stdMm(), results.size(),
+                List.copyOf(perAgent), overall);
     }
 
     /** Lines a person reads at the end of an evaluation. */

@@ -12,6 +12,7 @@ import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
+import org.cmarl.engine.eval.EpisodeResultCodec;
 import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
@@ -77,6 +78,9 @@ public final class Trainer implements AutoCloseable {
     private org.cmarl.engine.nn.DistributedGroup group;
     private int rank;
     private int world = 1;
+    // --save_freq: agent steps between saves within an epoch (0: epoch ends only), and the steps at the last save
+    private long saveEveryAgentSteps;
+    private long agentStepsAtSave;
 
     /** Set by {@link #requestStop()} (e.g. from a SIGINT shutdown hook), read by the loop after every step. */
     private volatile boolean stopRequested;
@@ -180,6 +184,19 @@ public final class Trainer implements AutoCloseable {
         stopRequested = true;
     }
 
+    /**
+     * Saves {@code latest_dqn.pt} and {@code latest_checkpoint.pt} also within an epoch: at the end of the first
+     * episode after every {@code agentSteps} agent steps (the published {@code --save_freq}, whose help promises a
+     * save every save_freq steps; a checkpoint always holds whole episodes, so that {@code --resume} starts at the
+     * next one). 0 saves at epoch ends only. Nothing is saved when the log has no run folder (no {@code --write}).
+     */
+    public void saveEvery(long agentSteps) {
+        if (agentSteps < 0) {
+            throw new IllegalArgumentException("--save_freq " + agentSteps + " must be 0 (epoch ends only) or positive");
+        }
+        this.saveEveryAgentSteps = agentSteps;
+    }
+
     /** Wall-clock time spent in each phase of the loop so far (a profile; never written to logs.txt). */
     public PhaseTimes phaseTimes() { return times; }
 
@@ -212,7 +229,8 @@ public final class Trainer implements AutoCloseable {
             }
             log.warmUpProgress(Math.min(replay.size(), config.initMemorySize()));
         }
-        log.warmUpDone();
+        log.warmUpDone(state());
+        agentStepsAtSave = agentSteps;
         // the profile covers the learning phase only: the warm-up has no forward passes and no updates
         times.reset();
 
@@ -240,10 +258,16 @@ public final class Trainer implements AutoCloseable {
                     endEpoch(stats);
                     stats = new EpochStats(agents);
                     random = epochRandom(epoch);
+                    agentStepsAtSave = agentSteps;
+                } else if (saveEveryAgentSteps > 0 && agentSteps - agentStepsAtSave >= saveEveryAgentSteps
+                        && log.runDir() != null) {
+                    // a long epoch (CommNet on many scans: hours) keeps its progress on disk between epoch ends
+                    TrainingCheckpoints.save(log.runDir(), this, false);
+                    agentStepsAtSave = agentSteps;
                 }
             }
         }
-        if (stats.episodes() > 0) {
+        if (stats.episodes() > 0 && log.runDir() != null) {
             // --max_episodes ended the run inside an epoch: its episodes are saved too (not validated, and the
             // epoch is not counted, so the scheduler and the epoch number are those of the last whole epoch)
             TrainingCheckpoints.save(log.runDir(), this, false);
@@ -283,7 +307,10 @@ public final class Trainer implements AutoCloseable {
 
     private boolean stop() throws IOException {
         if (log.runDir() == null) {
-            return false; // not rank 0: rank 0 writes the checkpoint
+            if (rank == 0) {
+                log.note("interrupted at episode " + episode + " (nothing saved: no --write)");
+            }
+            return false; // other ranks: rank 0 writes the checkpoint
         }
         TrainingCheckpoints.save(log.runDir(), this, false);
         log.note("interrupted: saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode
@@ -354,6 +381,7 @@ public final class Trainer implements AutoCloseable {
                             batch.rewards(), batch.terminal(), config.discount());
                     updates++;
                     times.updates++;
+                    log.updateDone(agentSteps);
                     t = times.add(PhaseTimes.UPDATE, t);
                     batches.awaitPrefetch(); // the memory changes at the next step: the sampler is done with it
                     t = times.add(PhaseTimes.SAMPLE, t);
@@ -413,9 +441,11 @@ public final class Trainer implements AutoCloseable {
 
     private void endEpoch(EpochStats stats) throws IOException {
         double[] valDistance = null;
+        List<EpisodeResult> valEpisodes = List.of();
         boolean improved = false;
         if (!validation.isEmpty()) {
-            valDistance = validate(epochRandom(epoch).split());
+            valEpisodes = validate(epochRandom(epoch).split());
+            valDistance = DistanceSummary.of(valEpisodes).meanMm();
             double mean = mean(valDistance);
             if (mean < bestValidationMm) {
                 bestValidationMm = mean;
@@ -428,50 +458,46 @@ public final class Trainer implements AutoCloseable {
             learningRate *= config.schedulerGamma();
             learner.setLearningRate(learningRate);
         }
-        log.epochDone(state(), stats, valDistance, improved, this);
+        log.epochDone(state(), stats, valDistance, valEpisodes, improved, this);
     }
 
-    /** Greedy episodes on every validation image from random spawns; mean final distance per agent. */
-    private double[] validate(SplittableRandom random) {
+    /** Greedy episodes on every validation image from random spawns. */
+    private List<EpisodeResult> validate(SplittableRandom random) {
         if (group != null) {
             return validateSharded(random);
         }
         try (NetworkQFunction q = new NetworkQFunction(online,
                 Math.min(online.device().defaultBatchEpisodes(), validation.size()))) {
-            List<EpisodeResult> results = new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
+            return new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
                     .run(validation, List.of(Spawn.random()), random, null);
-            return DistanceSummary.of(results).meanMm();
         }
     }
 
     /**
-     * A group's validation: rank r plays validation images r, r + w, ...; one all-reduce of the per-agent distance
-     * sums and the episode count gives every rank the mean over all validation images.
+     * A group's validation: rank r plays validation images r, r + w, ...; each rank publishes its episodes in the
+     * run's c10d store and every rank reads all of them in rank order, so every rank holds the same list (and the
+     * same mean, summed in the same order).
      */
-    private double[] validateSharded(SplittableRandom random) {
+    private List<EpisodeResult> validateSharded(SplittableRandom random) {
         List<EvalImage> mine = new ArrayList<>();
         for (int i = rank; i < validation.size(); i += world) {
             mine.add(validation.get(i));
         }
-        double[] sums = new double[agents + 1];
+        List<EpisodeResult> played = List.of();
         if (!mine.isEmpty()) {
             try (NetworkQFunction q = new NetworkQFunction(online,
                     Math.min(online.device().defaultBatchEpisodes(), mine.size()))) {
-                for (EpisodeResult r : new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
-                        .run(mine, List.of(Spawn.random()), random, null)) {
-                    for (int a = 0; a < agents; a++) {
-                        sums[a] += r.distanceMm()[a];
-                    }
-                    sums[agents]++;
-                }
+                played = new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
+                        .run(mine, List.of(Spawn.random()), random, null);
             }
         }
-        group.allReduceSum(sums);
-        double[] mean = new double[agents];
-        for (int a = 0; a < agents; a++) {
-            mean[a] = sums[a] / sums[agents];
+        String key = "validation/" + epoch + "/";
+        group.publish(key + rank, EpisodeResultCodec.encode(played));
+        List<EpisodeResult> all = new ArrayList<>();
+        for (int r = 0; r < world; r++) {
+            all.addAll(r == rank ? played : EpisodeResultCodec.decode(group.fetch(key + r)));
         }
-        return mean;
+        return all;
     }
 
     static double mean(double[] v) {
@@ -564,22 +590,32 @@ public final class Trainer implements AutoCloseable {
     /** Running figures of one epoch. */
     public static final class EpochStats {
         final double[] distanceSum;
+        final double[] distanceMin;
+        final double[] distanceMax;
         final double[] scoreSum;
         int episodes;
         double lossSum;
         int lossCount;
         long steps;
+        EpisodeOutcome last;
 
         EpochStats(int agents) {
             distanceSum = new double[agents];
+            distanceMin = new double[agents];
+            distanceMax = new double[agents];
+            java.util.Arrays.fill(distanceMin, Double.POSITIVE_INFINITY);
+            java.util.Arrays.fill(distanceMax, Double.NEGATIVE_INFINITY);
             scoreSum = new double[agents];
         }
 
         void add(EpisodeOutcome o) {
             episodes++;
             steps += o.steps();
+            last = o;
             for (int a = 0; a < distanceSum.length; a++) {
                 distanceSum[a] += o.distanceMm()[a];
+                distanceMin[a] = Math.min(distanceMin[a], o.distanceMm()[a]);
+                distanceMax[a] = Math.max(distanceMax[a], o.distanceMm()[a]);
                 scoreSum[a] += o.score()[a];
             }
             if (o.updates() > 0) {
@@ -587,6 +623,13 @@ public final class Trainer implements AutoCloseable {
                 lossCount++;
             }
         }
+
+        /** Smallest and largest final distance per agent over the epoch's episodes. */
+        public double[] minDistanceMm() { return distanceMin.clone(); }
+        public double[] maxDistanceMm() { return distanceMax.clone(); }
+
+        /** The epoch's last episode (the published trainer's epoch loss is that episode's mean loss). */
+        public EpisodeOutcome lastEpisode() { return last; }
 
         public double[] meanDistanceMm() {
             double[] m = distanceSum.clone();

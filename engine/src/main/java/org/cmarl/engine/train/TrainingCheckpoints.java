@@ -40,6 +40,9 @@ public final class TrainingCheckpoints {
         trainer.target().loadStateDict(t.targetNetwork());
         trainer.learner().loadOptimiserState(AdamState.fromPython(t.optimiserState(), checkpoint.file()));
         Object root = checkpoint.root();
+        // the published 'episode' is the last finished episode, 1-based (= episodes done); the published trainer
+        // resumes at episode + 1 (trainer.py: start_episode = checkpoint['episode'] + 1)
+        long episodesDone = t.episode();
         int epoch = 0;
         double best = Double.POSITIVE_INFINITY;
         double lr = trainer.config().learningRate();
@@ -47,13 +50,20 @@ public final class TrainingCheckpoints {
             epoch = ((Number) e.get("epoch")).intValue();
             best = ((Number) e.get("best_validation_mm")).doubleValue();
             lr = ((Number) e.get("learning_rate")).doubleValue();
+            if (!e.containsKey("episodes_done")) {
+                // written by an engine before 2026-12-01, which stored the next episode instead of the last one
+                episodesDone = t.episode() - 1;
+            }
         } else {
             StepLrState scheduler = StepLrState.fromPython(t.schedulerState(), checkpoint.file());
             epoch = (int) scheduler.lastEpoch();
             lr = scheduler.lastLr();
         }
-        // the published 'episode' is the next episode to run (1-based)
-        trainer.restore(new TrainingState((int) (t.episode() - 1), epoch, t.accSteps(), t.eps(), lr, best));
+        if (episodesDone < 0 || episodesDone > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(checkpoint.file() + ": episode " + t.episode()
+                    + " is not a count of finished episodes");
+        }
+        trainer.restore(new TrainingState((int) episodesDone, epoch, t.accSteps(), t.eps(), lr, best));
     }
 
     public static void save(Path runDir, Trainer trainer, boolean best) throws IOException {
@@ -68,13 +78,15 @@ public final class TrainingCheckpoints {
         StepLrState scheduler = new StepLrState(c.schedulerStepSize(), c.schedulerGamma(), c.learningRate(),
                 s.epoch(), s.learningRate());
         TrainingCheckpoint checkpoint = new TrainingCheckpoint(weights, trainer.target().stateDict(),
-                adam.toPython(), scheduler.toPython(), s.episode() + 1L, s.epsilon(), s.agentSteps());
+                adam.toPython(), scheduler.toPython(), (long) s.episode(), s.epsilon(), s.agentSteps());
         LinkedHashMap<Object, Object> root = checkpoint.toPython();
         LinkedHashMap<Object, Object> engine = new LinkedHashMap<>();
         engine.put("epoch", (long) s.epoch());
         engine.put("best_validation_mm", s.bestValidationMm());
         engine.put("seed", c.seed());
         engine.put("learning_rate", s.learningRate());
+        // marks the published episode convention (last finished episode) for readers of older engine files
+        engine.put("episodes_done", (long) s.episode());
         root.put(ENGINE_STATE_KEY, engine);
         PtWriter.write(runDir.resolve(LATEST_CHECKPOINT), root);
     }

@@ -27,14 +27,18 @@ public final class TrainingLog implements AutoCloseable {
     private final int agents;
     private final int maxEpisodes;
     private ProgressBar bar;
-    private long lastEpisodeSteps;
+    // the bar's rate window: agent steps and updates since barNanos; the message shows the last full window
     private long stepsSinceBar;
     private long updatesSinceBar;
     private long barNanos = System.nanoTime();
+    private long barAgentSteps;
+    private double barEpsilon = 1;
+    private String barRates = "";
     private String lastDistance = "-";
 
     /**
-     * Creates the run folder's log files.
+     * Creates the run folder's log files; with {@code runDir} null (no {@code --write}) the log writes to the console
+     * only and no checkpoint is saved.
      *
      * @param commandLine the command as typed, for logs.txt
      * @param progressBar show a progress bar on {@code console} (false in tests and when output is not a terminal)
@@ -46,6 +50,12 @@ public final class TrainingLog implements AutoCloseable {
         this.progressBar = progressBar;
         this.agents = config.agents();
         this.maxEpisodes = config.maxEpisodes();
+        if (runDir == null) {
+            this.logTxt = null;
+            this.progressCsv = null;
+            this.tensorBoard = null;
+            return;
+        }
         Files.createDirectories(runDir);
         this.logTxt = Files.newBufferedWriter(runDir.resolve("logs.txt"), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -93,6 +103,9 @@ public final class TrainingLog implements AutoCloseable {
     public Path runDir() { return runDir; }
 
     private void line(String s) throws IOException {
+        if (logTxt == null) {
+            return;
+        }
         logTxt.write(s);
         logTxt.write('\n');
         logTxt.flush();
@@ -112,31 +125,67 @@ public final class TrainingLog implements AutoCloseable {
         }
     }
 
-    void warmUpDone() throws IOException {
+    void warmUpDone(TrainingState state) throws IOException {
         if (bar != null) {
             bar.close();
             bar = null;
         }
         line("warm-up done");
+        // the training bar starts with learning (not at the first finished episode): one CommNet episode holds
+        // several 30-110 s updates, during which the bar's clock and rate must already run
+        if (progressBar) {
+            bar = org.cmarl.engine.ui.ProgressBars.create("train", maxEpisodes, " episodes", console);
+            bar.stepTo(state.episode());
+        }
+        barAgentSteps = state.agentSteps();
+        barEpsilon = state.epsilon();
+        barNanos = System.nanoTime();
     }
 
-    void episodeDone(TrainingState state, Trainer.EpisodeOutcome o) {
-        stepsSinceBar += o.steps();
-        updatesSinceBar += o.updates();
-        if (progressBar) {
-            if (bar == null) {
-                bar = org.cmarl.engine.ui.ProgressBars.create("train", maxEpisodes, " episodes", console);
-            }
-            bar.stepTo(state.episode());
-            double seconds = (System.nanoTime() - barNanos) / 1e9;
-            if (seconds > 1) {
-                bar.setExtraMessage(String.format(Locale.ROOT, " %s eps %.3f dist %s",
-                        rates(stepsSinceBar, updatesSinceBar, seconds), state.epsilon(), lastDistance));
-                stepsSinceBar = 0;
-                updatesSinceBar = 0;
-                barNanos = System.nanoTime();
+    /** After every update: the bar's rate follows the updates, not only the ends of episodes. */
+    void updateDone(long agentSteps) {
+        updatesSinceBar++;
+        stepsSinceBar += agentSteps - barAgentSteps;
+        barAgentSteps = agentSteps;
+        refreshBar();
+    }
+
+    private void refreshBar() {
+        double seconds = (System.nanoTime() - barNanos) / 1e9;
+        if (seconds > 1) {
+            barRates = rates(stepsSinceBar, updatesSinceBar, seconds);
+            stepsSinceBar = 0;
+            updatesSinceBar = 0;
+            barNanos = System.nanoTime();
+        }
+        if (bar != null) {
+            bar.setExtraMessage(barMessage());
+        }
+    }
+
+    /** e.g. " 1.5 steps/s 33 s/update eps 0.900 dist 12.30 mm": the rates of the last window, the latest episode. */
+    String barMessage() {
+        return String.format(Locale.ROOT, " %s eps %.3f dist %s", barRates, barEpsilon, lastDistance).replace("  ",
+                " ");
+    }
+
+    void episodeDone(TrainingState state, Trainer.EpisodeOutcome o) throws IOException {
+        if (tensorBoard != null) {
+            // published trainer.py append_episode_board: per episode, step = the episode number (1-based)
+            for (int a = 0; a < agents; a++) {
+                tensorBoard.scalar("train/dist/" + a, o.distanceMm()[a], state.episode());
+                tensorBoard.scalar("train/score/" + a, o.score()[a], state.episode());
             }
         }
+        stepsSinceBar += state.agentSteps() - barAgentSteps;
+        barAgentSteps = state.agentSteps();
+        barEpsilon = state.epsilon();
+        // the latest episode's final distance (mean over agents), not an epoch's
+        lastDistance = String.format(Locale.ROOT, "%.2f mm", Trainer.mean(o.distanceMm()));
+        if (bar != null) {
+            bar.stepTo(state.episode());
+        }
+        refreshBar();
     }
 
     /**
@@ -155,14 +204,17 @@ public final class TrainingLog implements AutoCloseable {
                 : String.format(Locale.ROOT, " %.0f s/update", seconds / updates));
     }
 
-    void epochDone(TrainingState state, Trainer.EpochStats stats, double[] valDistance, boolean improved,
+    void epochDone(TrainingState state, Trainer.EpochStats stats, double[] valDistance,
+                   java.util.List<org.cmarl.engine.eval.EpisodeResult> valEpisodes, boolean improved,
                    Trainer trainer) throws IOException {
         double[] train = stats.meanDistanceMm();
         double trainMean = Trainer.mean(train);
         double score = Trainer.mean(stats.meanScore());
         double valMean = valDistance == null ? Double.NaN : Trainer.mean(valDistance);
-        lastDistance = String.format(Locale.ROOT, "%.2f mm", valDistance == null ? trainMean : valMean);
 
+        if (runDir == null) {
+            return;
+        }
         StringBuilder csv = new StringBuilder();
         csv.append(state.epoch()).append(',').append(state.episode()).append(',').append(state.agentSteps())
                 .append(',').append(fmt(state.epsilon())).append(',')
@@ -178,22 +230,7 @@ public final class TrainingLog implements AutoCloseable {
         progressCsv.write(csv.append('\n').toString());
         progressCsv.flush();
 
-        long step = state.episode();
-        if (runDir == null) {
-            return; // a silent log: no TensorBoard, no checkpoint
-        }
-        for (int a = 0; a < agents; a++) {
-            tensorBoard.scalar("train/distance_" + a, train[a], step);
-            if (valDistance != null) {
-                tensorBoard.scalar("eval/distance_" + a, valDistance[a], step);
-            }
-        }
-        tensorBoard.scalar("train/score", score, step);
-        if (!Double.isNaN(stats.meanLoss())) {
-            tensorBoard.scalar("train/loss", stats.meanLoss(), step);
-        }
-        tensorBoard.scalar("train/eps", state.epsilon(), step);
-        tensorBoard.scalar("train/lr", state.learningRate(), step);
+        epochScalars(state, stats, valDistance, valEpisodes);
 
         line(String.format(Locale.ROOT,
                 "epoch %d: episodes %d, agent steps %d, eps %.4f, lr %.3g, loss %s, train distance %.3f mm,"
@@ -202,6 +239,50 @@ public final class TrainingLog implements AutoCloseable {
                 valDistance == null ? "" : String.format(Locale.ROOT, ", validation distance %.3f mm%s", valMean,
                         improved ? " (best)" : "")));
         TrainingCheckpoints.save(runDir, trainer, improved);
+    }
+
+    /**
+     * The published epoch scalars (trainer.py append_epoch_board), step = the episode count at the epoch's end:
+     * {@code train/eps}, {@code train/lr}, {@code train/loss}, then per agent i {@code train/mean_dist/i},
+     * {@code train/min_dist/i}, {@code train/max_dist/i} and the same under {@code eval/} for validation. The
+     * engine's own figures go under {@code rlm/}: the epoch's mean loss and mean score.
+     */
+    private void epochScalars(TrainingState state, Trainer.EpochStats stats, double[] valDistance,
+                              java.util.List<org.cmarl.engine.eval.EpisodeResult> valEpisodes) throws IOException {
+        long step = state.episode();
+        tensorBoard.scalar("train/eps", state.epsilon(), step);
+        tensorBoard.scalar("train/lr", state.learningRate(), step);
+        // published quirk: trainer.py empties its loss list at every episode start, so the epoch's "loss" is the
+        // mean loss of the epoch's last episode (written only when that episode made an update)
+        Trainer.EpisodeOutcome last = stats.lastEpisode();
+        if (last != null && last.updates() > 0) {
+            tensorBoard.scalar("train/loss", last.meanLoss(), step);
+        }
+        double[] mean = stats.meanDistanceMm();
+        double[] min = stats.minDistanceMm();
+        double[] max = stats.maxDistanceMm();
+        for (int a = 0; a < agents; a++) {
+            tensorBoard.scalar("train/mean_dist/" + a, mean[a], step);
+            tensorBoard.scalar("train/min_dist/" + a, min[a], step);
+            tensorBoard.scalar("train/max_dist/" + a, max[a], step);
+        }
+        if (valDistance != null) {
+            for (int a = 0; a < agents; a++) {
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (org.cmarl.engine.eval.EpisodeResult r : valEpisodes) {
+                    lo = Math.min(lo, r.distanceMm()[a]);
+                    hi = Math.max(hi, r.distanceMm()[a]);
+                }
+                tensorBoard.scalar("eval/mean_dist/" + a, valDistance[a], step);
+                tensorBoard.scalar("eval/min_dist/" + a, lo, step);
+                tensorBoard.scalar("eval/max_dist/" + a, hi, step);
+            }
+        }
+        if (!Double.isNaN(stats.meanLoss())) {
+            tensorBoard.scalar("rlm/loss_epoch_mean", stats.meanLoss(), step);
+        }
+        tensorBoard.scalar("rlm/score_epoch_mean", Trainer.mean(stats.meanScore()), step);
     }
 
     /** Figures with enough digits to re-plot, and the same text for the same value (reproducible logs). */
@@ -225,10 +306,15 @@ public final class TrainingLog implements AutoCloseable {
             bar.close();
             bar = null;
         }
+        // no --write: none of them was opened; a silent log (rank > 0): null writers, no TensorBoard
         if (tensorBoard != null) {
             tensorBoard.close();
         }
-        progressCsv.close();
-        logTxt.close();
+        if (progressCsv != null) {
+            progressCsv.close();
+        }
+        if (logTxt != null) {
+            logTxt.close();
+        }
     }
 }

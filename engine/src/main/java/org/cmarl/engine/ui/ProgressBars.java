@@ -10,12 +10,12 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Progress bars for every long job, one look everywhere. On a terminal the bar redraws in place every second; when
- * the output goes to a file or a CI log (no console), it prints a plain line every 10 s instead of hundreds of
+ * the output goes to a file or a CI log (no console), it prints a plain line every 30 s instead of hundreds of
  * carriage-return redraws.
  */
 public final class ProgressBars {
     private static final int TERMINAL_UPDATE_MS = 1000;
-    private static final int LOG_UPDATE_MS = 10_000;
+    private static final int LOG_UPDATE_MS = 30_000;
 
     private ProgressBars() {
     }
@@ -28,7 +28,10 @@ public final class ProgressBars {
         boolean terminal = System.console() != null;
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
                 .setStyle(ProgressBarStyle.ASCII).setUnit(unit, 1)
-                .setUpdateIntervalMillis(terminal ? TERMINAL_UPDATE_MS : LOG_UPDATE_MS);
+                .setUpdateIntervalMillis(terminal ? TERMINAL_UPDATE_MS : LOG_UPDATE_MS)
+                // redraw on the clock even when no unit finished: the elapsed time keeps running through a long
+                // update (30-110 s for CommNet on a CPU) instead of standing still
+                .continuousUpdate();
         if (terminal) {
             b.setConsumer(new ConsoleProgressBarConsumer(out));
         } else {

@@ -35,6 +35,12 @@ public final class EpisodeFrameRenderer {
     public static final int HEADER_PX = 50;
     /** Black gap between two agents' panels. */
     public static final int GAP_PX = 4;
+    /**
+     * Narrowest panel: the widest caption ("Agent 0  step 200", "scale 3   z=181") is about 130 px in the 13 pt
+     * bold font, so a small image (a 48^3 phantom is 96 px at 2 pixels per voxel) is scaled up until it fits.
+     */
+    public static final int MIN_PANEL_PX = 180;
+    private static final int MAX_PIXELS_PER_VOXEL = 16;
 
     private final int pixelsPerVoxel;
     private final Font font = new Font(Font.SANS_SERIF, Font.BOLD, 13);
@@ -53,24 +59,33 @@ public final class EpisodeFrameRenderer {
         return pixelsPerVoxel;
     }
 
-    /** Frame width for {@code agents} agents on an image of {@code nx} voxels across. */
-    public int frameWidthPx(int agents, int nx) {
-        return agents * nx * pixelsPerVoxel + (agents - 1) * GAP_PX;
+    /**
+     * Pixels per voxel for an image {@code nx} voxels across: the requested scale, raised until a panel is at least
+     * {@link #MIN_PANEL_PX} wide (captions fit), at most 16.
+     */
+    public int pixelsPerVoxel(int nx) {
+        int fit = (MIN_PANEL_PX + nx - 1) / nx;
+        return Math.max(pixelsPerVoxel, Math.min(MAX_PIXELS_PER_VOXEL, fit));
     }
 
-    /** Frame height for an image of {@code ny} voxels. */
-    public int frameHeightPx(int ny) {
-        return HEADER_PX + ny * pixelsPerVoxel;
+    /** Frame width for {@code agents} agents on an image of {@code nx} voxels across. */
+    public int frameWidthPx(int agents, int nx) {
+        return agents * nx * pixelsPerVoxel(nx) + (agents - 1) * GAP_PX;
+    }
+
+    /** Frame height for an image of {@code nx} x {@code ny} voxels. */
+    public int frameHeightPx(int nx, int ny) {
+        return HEADER_PX + ny * pixelsPerVoxel(nx);
     }
 
     /** Left edge of agent {@code agent}'s panel. */
     public int panelLeftPx(int agent, int nx) {
-        return agent * (nx * pixelsPerVoxel + GAP_PX);
+        return agent * (nx * pixelsPerVoxel(nx) + GAP_PX);
     }
 
     /** Pixel (column, row) of the centre of voxel (x, y) in agent {@code agent}'s panel. */
     public int[] voxelCentrePx(int agent, int x, int y, int nx, int ny) {
-        int k = pixelsPerVoxel;
+        int k = pixelsPerVoxel(nx);
         return new int[]{panelLeftPx(agent, nx) + SliceDrawing.columnPx(x, k) + k / 2,
                 HEADER_PX + SliceDrawing.rowPx(y, ny, k) + k / 2};
     }
@@ -84,9 +99,9 @@ public final class EpisodeFrameRenderer {
         final int agents = env.agents();
         final int nx = image.nx();
         final int ny = image.ny();
-        final int k = pixelsPerVoxel;
+        final int k = pixelsPerVoxel(nx);
         final int width = frameWidthPx(agents, nx);
-        final int height = frameHeightPx(ny);
+        final int height = frameHeightPx(nx, ny);
         if (frame == null || frame.getWidth() != width || frame.getHeight() != height) {
             frame = Palette.indexedImage(width, height);
         }

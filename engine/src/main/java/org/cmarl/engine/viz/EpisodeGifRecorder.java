@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.eval.Evaluator;
+import org.cmarl.engine.eval.ResultsCsv;
 
 /**
  * {@code --saveGif}: one animated GIF per evaluation or play episode, {@code DIR/episode_0001_<image>.gif} (episode
@@ -32,6 +33,8 @@ public final class EpisodeGifRecorder implements Evaluator.StepListener, AutoClo
     private final Map<Integer, GifSequenceWriter> open = new HashMap<>();
     private final List<Path> written = new ArrayList<>();
     private boolean closed;
+    // images per run when GIFs carry the results.csv numbers (0: episode index + 1)
+    private int imagesPerRun;
 
     /**
      * @param dir            folder for the GIFs (created)
@@ -53,6 +56,18 @@ public final class EpisodeGifRecorder implements Evaluator.StepListener, AutoClo
         this(dir, DEFAULT_DELAY_MS, DEFAULT_PIXELS_PER_VOXEL);
     }
 
+    /**
+     * Names the GIFs with the row numbers of results.csv (the published order: the first image of each run is its
+     * last episode, see {@link ResultsCsv#number}) instead of the episode index + 1.
+     */
+    public EpisodeGifRecorder numberedAsResults(int images) {
+        if (images < 1) {
+            throw new IllegalArgumentException("images per run " + images + " must be at least 1");
+        }
+        this.imagesPerRun = images;
+        return this;
+    }
+
     @Override
     public void onState(int episode, LandmarkEnv env) {
         if (closed) {
@@ -61,7 +76,9 @@ public final class EpisodeGifRecorder implements Evaluator.StepListener, AutoClo
         try {
             GifSequenceWriter gif = open.get(episode);
             if (gif == null) {
-                gif = new GifSequenceWriter(dir.resolve(fileName(episode, env.image().name())), delayMs);
+                int number = imagesPerRun == 0 ? episode
+                        : ResultsCsv.number(episode / imagesPerRun, episode % imagesPerRun, imagesPerRun) - 1;
+                gif = new GifSequenceWriter(dir.resolve(fileName(number, env.image().name())), delayMs);
                 open.put(episode, gif);
             }
             gif.add(renderer.render(env));

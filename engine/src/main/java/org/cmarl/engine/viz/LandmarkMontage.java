@@ -26,7 +26,13 @@ import org.cmarl.engine.volume.Volume;
  */
 public final class LandmarkMontage {
     public static final int TITLE_PX = 30;
-    public static final int CELL_HEADER_PX = 22;
+    /** Two caption lines above each slice: "landmark 13 (90, 130, 67)" and "axial z=67". */
+    public static final int CELL_HEADER_PX = 38;
+    /**
+     * Narrowest slice: the first caption line of a brain landmark ("landmark 13 (181, 217, 181)") is about 200 px
+     * in the 13 pt bold font, so a small image (a 40^3 phantom is 80 px at 2 pixels per voxel) is scaled up.
+     */
+    public static final int MIN_CELL_PX = 210;
     public static final int GAP_PX = 6;
     private static final int[] VIEW_AXES = {2, 1, 0};
     private static final String[] VIEW_NAMES = {"axial", "coronal", "sagittal"};
@@ -58,11 +64,20 @@ public final class LandmarkMontage {
         return suffix.strip();
     }
 
+    /**
+     * Pixels per voxel for this image: the requested scale, raised until the narrowest slice (x across in the axial
+     * and coronal views, y in the sagittal) is at least {@link #MIN_CELL_PX} wide, at most 16.
+     */
+    public int pixelsPerVoxel(Volume image) {
+        int narrowest = Math.min(image.nx(), image.ny());
+        return Math.max(pixelsPerVoxel, Math.min(16, (MIN_CELL_PX + narrowest - 1) / narrowest));
+    }
+
     /** Left edge of view column {@code view} (0 axial, 1 coronal, 2 sagittal). */
     public int columnLeftPx(Volume image, int view) {
         int left = 0;
         for (int v = 0; v < view; v++) {
-            left += SliceDrawing.widthPx(image, VIEW_AXES[v], pixelsPerVoxel) + GAP_PX;
+            left += SliceDrawing.widthPx(image, VIEW_AXES[v], pixelsPerVoxel(image)) + GAP_PX;
         }
         return left;
     }
@@ -71,7 +86,7 @@ public final class LandmarkMontage {
     public int rowHeightPx(Volume image) {
         int h = 0;
         for (int axis : VIEW_AXES) {
-            h = Math.max(h, SliceDrawing.heightPx(image, axis, pixelsPerVoxel));
+            h = Math.max(h, SliceDrawing.heightPx(image, axis, pixelsPerVoxel(image)));
         }
         return CELL_HEADER_PX + h;
     }
@@ -86,7 +101,7 @@ public final class LandmarkMontage {
         int axis = VIEW_AXES[view];
         int ua = SliceDrawing.uAxis(axis);
         int va = SliceDrawing.vAxis(axis);
-        int k = pixelsPerVoxel;
+        int k = pixelsPerVoxel(image);
         return new int[]{columnLeftPx(image, view) + SliceDrawing.columnPx(xyz[ua], k) + k / 2,
                 sliceTopPx(image, row) + SliceDrawing.rowPx(xyz[va], image.dim(va), k) + k / 2};
     }
@@ -100,6 +115,7 @@ public final class LandmarkMontage {
             throw new IllegalArgumentException(ids.size() + " landmark ids and " + voxels.size()
                     + " voxels: expected the same number, at least one");
         }
+        final int k = pixelsPerVoxel(image);
         int width = columnLeftPx(image, 3) - GAP_PX;
         int height = TITLE_PX + ids.size() * (rowHeightPx(image) + GAP_PX) - GAP_PX;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -120,13 +136,15 @@ public final class LandmarkMontage {
                     int axis = VIEW_AXES[view];
                     int left = columnLeftPx(image, view);
                     int top = sliceTopPx(image, row);
-                    int w = SliceDrawing.widthPx(image, axis, pixelsPerVoxel);
-                    int h = SliceDrawing.heightPx(image, axis, pixelsPerVoxel);
-                    SliceDrawing.draw(image, axis, p[axis], img, left, top, pixelsPerVoxel);
+                    int w = SliceDrawing.widthPx(image, axis, k);
+                    int h = SliceDrawing.heightPx(image, axis, k);
+                    SliceDrawing.draw(image, axis, p[axis], img, left, top, k);
                     g.setColor(Color.WHITE);
                     g.setClip(left, top - CELL_HEADER_PX, w, CELL_HEADER_PX);
-                    g.drawString(String.format(Locale.ROOT, "landmark %d (%d, %d, %d)  %s %s=%d", ids.get(row),
-                            p[0], p[1], p[2], VIEW_NAMES[view], AXIS_NAMES[axis], p[axis]), left + 4, top - 6);
+                    g.drawString(fit(String.format(Locale.ROOT, "landmark %d (%d, %d, %d)", ids.get(row), p[0], p[1],
+                            p[2]), "", g.getFontMetrics(), w - 8), left + 4, top - 22);
+                    g.drawString(String.format(Locale.ROOT, "%s %s=%d", VIEW_NAMES[view], AXIS_NAMES[axis],
+                            p[axis]), left + 4, top - 6);
                     g.setClip(left, top, w, h);
                     int[] c = voxelCentrePx(image, row, view, p);
                     // Crosshair with a gap around the mark so the anatomy under it stays visible.
@@ -137,7 +155,7 @@ public final class LandmarkMontage {
                     g.drawLine(c[0] + gapPx, c[1], left + w, c[1]);
                     g.drawLine(c[0], top, c[0], c[1] - gapPx);
                     g.drawLine(c[0], c[1] + gapPx, c[0], top + h);
-                    int r = pixelsPerVoxel + 2;
+                    int r = k + 2;
                     g.fillOval(c[0] - r, c[1] - r, 2 * r + 1, 2 * r + 1);
                     g.drawString(Integer.toString(ids.get(row)), c[0] + 6, c[1] - 6);
                     g.setClip(null);

@@ -39,9 +39,23 @@ public final class LineChart {
     /** Draws the chart inside {@code area} (margins for labels included). */
     public static void draw(Graphics2D g, Rectangle area, String title, String xLabel, String yLabel,
                             List<Series> series) {
+        draw(g, area, title, xLabel, yLabel, series, false);
+    }
+
+    /**
+     * As {@link #draw(Graphics2D, Rectangle, String, String, String, List)}; with {@code integerX} (epochs) the x
+     * ticks are whole numbers and a single x value is centred between its neighbours.
+     */
+    public static void draw(Graphics2D g, Rectangle area, String title, String xLabel, String yLabel,
+                            List<Series> series, boolean integerX) {
         Rectangle plot = new Rectangle(area.x + LEFT_MARGIN_PX, area.y + TOP_MARGIN_PX,
                 area.width - LEFT_MARGIN_PX - RIGHT_MARGIN_PX, area.height - TOP_MARGIN_PX - BOTTOM_MARGIN_PX);
         double[] xr = range(series, true);
+        if (integerX && xr != null && xr[1] - xr[0] < 2) {
+            // one epoch: 0..2 around it, so the point sits in the middle with whole-number ticks either side
+            double mid = Math.rint((xr[0] + xr[1]) / 2);
+            xr = new double[]{mid - 1, mid + 1};
+        }
         double[] yr = range(series, false);
         Font plain = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
         Font bold = new Font(Font.SANS_SERIF, Font.BOLD, 14);
@@ -59,8 +73,10 @@ public final class LineChart {
             g.drawString(none, plot.x + (plot.width - fm.stringWidth(none)) / 2, plot.y + plot.height / 2);
             return;
         }
-        double[] xt = ticks(xr[0], xr[1]);
-        double[] yt = ticks(yr[0], yr[1]);
+        double[] xt = ticks(xr[0], xr[1], integerX);
+        // a little room above and below the data, so that no point (nor its label) sits on the frame
+        double yPad = (yr[1] - yr[0]) * 0.05;
+        double[] yt = ticks(yr[0] - yPad, yr[1] + yPad);
         double x0 = xt[0];
         double x1 = xt[xt.length - 1];
         double y0 = yt[0];
@@ -109,8 +125,11 @@ public final class LineChart {
                 boolean alone = (i == 0 || !Double.isFinite(s.y()[i - 1]))
                         && (i == s.x().length - 1 || !Double.isFinite(s.y()[i + 1]));
                 if (alone) {
+                    // a lone value (one epoch) is a dot with its value beside it, not a stray mark
                     int r = Math.round(s.widthPx() + 2);
                     g.fillOval((int) Math.round(px) - r, (int) Math.round(py) - r, 2 * r, 2 * r);
+                    g.drawString(valueLabel(s.y()[i]), (int) Math.round(px) + r + 4,
+                            (int) Math.round(py) + fm.getAscent() / 2 - 1);
                 }
                 if (drawing) {
                     path.lineTo(px, py);
@@ -185,6 +204,11 @@ public final class LineChart {
      * and last ticks are multiples of the step at or beyond the data.
      */
     static double[] ticks(double lo, double hi) {
+        return ticks(lo, hi, false);
+    }
+
+    /** As {@link #ticks(double, double)}; {@code integer} keeps the step at 1 or more (epoch numbers). */
+    static double[] ticks(double lo, double hi, boolean integer) {
         double raw = (hi - lo) / 5;
         double pow = Math.pow(10, Math.floor(Math.log10(raw)));
         double step = pow;
@@ -194,6 +218,9 @@ public final class LineChart {
                 break;
             }
         }
+        if (integer && step < 1) {
+            step = 1;
+        }
         long first = (long) Math.floor(lo / step + 1e-9);
         long last = (long) Math.ceil(hi / step - 1e-9);
         int n = (int) (last - first + 1);
@@ -202,6 +229,12 @@ public final class LineChart {
             t[i] = (first + i) * step;
         }
         return t;
+    }
+
+    /** A lone point's value: 3 significant digits at least, e.g. "12.3", "0.0421". */
+    static String valueLabel(double v) {
+        return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v)
+                : String.format(Locale.ROOT, "%.3g", v);
     }
 
     /** A tick label with as many decimals as the step needs. */

@@ -50,11 +50,11 @@ public final class ProgressPlot {
                 }
             }
             LineChart.draw(g, new Rectangle(0, 0, WIDTH_PX, DISTANCE_HEIGHT_PX), title + ": final distance",
-                    "epoch", "distance (mm)", distance);
+                    "epoch", "distance (mm)", distance, true);
             List<LineChart.Series> loss = new ArrayList<>();
             addIfPresent(loss, table, "loss", "mean loss", LOSS, false, 2f, epoch);
             LineChart.draw(g, new Rectangle(0, DISTANCE_HEIGHT_PX, WIDTH_PX, LOSS_HEIGHT_PX), title + ": loss",
-                    "epoch", "Huber loss", loss);
+                    "epoch", "Huber loss", loss, true);
         } finally {
             g.dispose();
         }

@@ -1,6 +1,7 @@
 package org.cmarl.engine.viz;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -9,6 +10,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 /**
  * A training run's {@code progress.csv} (written by train/TrainingLog: one row per epoch, header {@code epoch,
@@ -34,38 +39,42 @@ public final class ProgressTable {
      *                                  wrong number of cells, or there is no {@code epoch} column
      */
     public static ProgressTable read(Path file) throws IOException {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<CSVRecord> records;
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+             CSVParser p = CSVFormat.DEFAULT.builder().setIgnoreEmptyLines(true).setTrim(true).get().parse(r)) {
+            records = p.getRecords();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new ProgressFormatException(file + ": not UTF-8 text (expected a progress.csv written by training)");
+        } catch (java.io.UncheckedIOException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) {
+                throw new ProgressFormatException(file + ": not UTF-8 text (expected a progress.csv written by "
+                        + "training)");
+            }
+            throw new ProgressFormatException(file + ": not a CSV file (" + e.getCause().getMessage() + ")");
         }
-        if (lines.isEmpty() || lines.get(0).isBlank()) {
+        if (records.isEmpty() || records.get(0).get(0).isEmpty()) {
             throw new ProgressFormatException(file + " is empty, expected a header line starting with 'epoch'");
         }
-        String[] header = lines.get(0).strip().split(",", -1);
+        String[] header = records.get(0).values();
         if (!"epoch".equals(header[0])) {
             throw new ProgressFormatException(file + ": header starts with '" + header[0] + "', expected 'epoch'"
                     + " (a progress.csv written by training)");
         }
         List<double[]> data = new ArrayList<>();
-        for (int i = 1; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            String[] cells = line.split(",", -1);
-            if (cells.length != header.length) {
-                throw new ProgressFormatException(file + " line " + (i + 1) + ": " + cells.length + " cells, expected "
+        for (CSVRecord rec : records.subList(1, records.size())) {
+            // training writes no blank line and no quoted line break: the record number is the line number
+            long line = rec.getRecordNumber();
+            if (rec.size() != header.length) {
+                throw new ProgressFormatException(file + " line " + line + ": " + rec.size() + " cells, expected "
                         + header.length + " as in the header");
             }
-            double[] row = new double[cells.length];
-            for (int c = 0; c < cells.length; c++) {
-                String cell = cells[c].strip();
+            double[] row = new double[rec.size()];
+            for (int c = 0; c < rec.size(); c++) {
+                String cell = rec.get(c);
                 try {
                     row[c] = cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
                 } catch (NumberFormatException e) {
-                    throw new ProgressFormatException(file + " line " + (i + 1) + " column " + header[c] + ": '"
+                    throw new ProgressFormatException(file + " line " + line + " column " + header[c] + ": '"
                             + cell + "' is not a number");
                 }
             }

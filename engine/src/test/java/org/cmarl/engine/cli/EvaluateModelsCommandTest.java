@@ -50,7 +50,10 @@ class EvaluateModelsCommandTest {
         List<String> header = List.of(lines.get(0).split(","));
         int c = header.indexOf(name);
         assertTrue(c >= 0, name + " in " + header);
-        return lines.stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[c])).toArray();
+        // rows come in completion order: sorted by their number here
+        return lines.stream().skip(1).map(l -> l.split(","))
+                .sorted(java.util.Comparator.comparingInt((String[] f) -> Integer.parseInt(f[0])))
+                .mapToDouble(f -> Double.parseDouble(f[c])).toArray();
     }
 
     static double mean(double[] v) {
@@ -117,7 +120,8 @@ class EvaluateModelsCommandTest {
             assertEquals(Double.parseDouble(want[8]), Double.parseDouble(got[8]), 1e-9, summary.get(i + 1));
         }
         // The landmark each agent was evaluated on is the id given (synthetic files hold integer voxels).
-        assertEquals(data.landmarkVoxels().get(0)[3][0], (int) column(commCsv, "Landmark 1 pos x")[0]);
+        // (row number 2 is the first image: the published order plays it last)
+        assertEquals(data.landmarkVoxels().get(0)[3][0], (int) column(commCsv, "Landmark 1 pos x")[1]);
         assertTrue(r.out().contains(String.format("%-10s  %-9s  %8s  %8s  %9.3f", "two_agents", "CommNet", "3", "4",
                 mean(d1))), r.out());
     }

@@ -57,8 +57,9 @@ class SaveGifCommandTest {
         try (Stream<Path> s = Files.list(run.resolve("gifs"))) {
             gifs = s.sorted().toList();
         }
-        assertEquals(List.of(run.resolve("gifs/episode_0001_synth_000.gif"),
-                run.resolve("gifs/episode_0002_synth_001.gif")), gifs);
+        // numbered as the results.csv rows: the published order plays the first image last
+        assertEquals(List.of(run.resolve("gifs/episode_0001_synth_001.gif"),
+                run.resolve("gifs/episode_0002_synth_000.gif")), gifs);
         for (Path gif : gifs) {
             int n = frames(gif);
             assertTrue(n >= 2 && n <= 1 + STEPS, gif + ": " + n + " frames, expected the reset plus 1.." + STEPS);

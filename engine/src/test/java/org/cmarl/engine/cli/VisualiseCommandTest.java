@@ -39,12 +39,14 @@ class VisualiseCommandTest {
         for (int i = 0; i < 2; i++) {
             Path png = out.resolve(String.format("synth_%03d_landmarks.png", i));
             BufferedImage img = ImageIO.read(png.toFile());
-            // 3 views of 40 x 40 voxels at 2 px, 6 px gaps; a title strip and 2 rows of (header + slice).
-            assertEquals(3 * SIZE * 2 + 2 * LandmarkMontage.GAP_PX, img.getWidth());
-            assertEquals(LandmarkMontage.TITLE_PX + 2 * (LandmarkMontage.CELL_HEADER_PX + SIZE * 2)
+            // 3 views of 40 x 40 voxels, 6 px gaps; a title strip and 2 rows of (header + slice). 2 px a voxel
+            // would make 80 px slices whose captions are cut: raised to 6 px (240 px >= 210)
+            assertEquals(3 * SIZE * 6 + 2 * LandmarkMontage.GAP_PX, img.getWidth());
+            assertEquals(LandmarkMontage.TITLE_PX + 2 * (LandmarkMontage.CELL_HEADER_PX + SIZE * 6)
                     + LandmarkMontage.GAP_PX, img.getHeight());
             try (Volume v = NiftiReader.load(data.images().get(i))) {
                 LandmarkMontage layout = new LandmarkMontage(2);
+                assertEquals(6, layout.pixelsPerVoxel(v));
                 for (int row = 0; row < 2; row++) {
                     int[] voxel = data.landmarkVoxels().get(i)[ids.get(row)];
                     for (int view = 0; view < 3; view++) {

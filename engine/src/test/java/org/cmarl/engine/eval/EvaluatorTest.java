@@ -167,15 +167,15 @@ class EvaluatorTest {
     }
 
     @Test
-    void shouldNumberRowsRunMajorAndWritePublishedHeader() {
-        assertEquals("number,Filename 0,Agent 0 pos x,Agent 0 pos y,Agent 0 pos z,Landmark 0 pos x,Landmark 0 pos y,"
-                + "Landmark 0 pos z,Distance 0", ResultsCsv.header(1));
+    void shouldNumberRowsAsPublishedAndWritePublishedHeader() {
+        assertEquals(List.of("number", "Filename 0", "Agent 0 pos x", "Agent 0 pos y", "Agent 0 pos z",
+                "Landmark 0 pos x", "Landmark 0 pos y", "Landmark 0 pos z", "Distance 0"), ResultsCsv.header(1));
         EpisodeResult r = new EpisodeResult(2, 1, "b.nii.gz", new int[][]{{1, 2, 3}}, new int[][]{{4, 5, 6}},
                 new int[][]{{7, 8, 9}}, new double[]{1.5}, 12, 1);
-        assertEquals("8,b.nii.gz,4,5,6,7,8,9,1.5", ResultsCsv.row(r, 3));
+        assertEquals(List.of("7", "b", "4", "5", "6", "7.0", "8.0", "9.0", "1.5"), ResultsCsv.row(r, 3));
         EpisodeResult play = new EpisodeResult(0, 0, "a.nii.gz", new int[][]{{1, 2, 3}}, new int[][]{{4, 5, 6}},
                 null, new double[]{Double.NaN}, 12, 1);
-        assertEquals("1,a.nii.gz,4,5,6,N/A,N/A,N/A,N/A", ResultsCsv.row(play, 3));
+        assertEquals(List.of("3", "a", "4", "5", "6", "N/A", "N/A", "N/A", "N/A"), ResultsCsv.row(play, 3));
     }
 
     @Test

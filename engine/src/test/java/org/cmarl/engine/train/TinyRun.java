@@ -43,7 +43,7 @@ final class TinyRun {
                 "--landmarks", "0", "--model_name", "Network3d", "--max_episodes", "4", "--steps_per_episode", "6",
                 "--memory_size", "200", "--init_memory_size", "6", "--batch_size", "2", "--train_freq", "3",
                 "--target_update_freq", "2", "--delta", "0.2", "--seed", "5", "--device", "cpu",
-                "--log_dir", logDir.toString()));
+                "--log_dir", logDir.toString(), "--write"));
         parse(flags, Arrays.asList(extra));
         List<String> a = new ArrayList<>();
         flags.forEach((flag, values) -> {

@@ -21,4 +21,20 @@ class TrainingLogRatesTest {
     void shouldSayZeroUpdatesWhenNoneHappened() {
         assertEquals("0.50 steps/s 0 updates/s", TrainingLog.rates(1, 0, 2.0));
     }
+
+    @Test
+    void shouldShowTheLatestEpisodesDistanceWhenEpisodesFinish() throws java.io.IOException {
+        TrainConfig config = new TrainConfig(org.cmarl.engine.nn.Architecture.NETWORK3D, new int[]{0, 1}, false,
+                org.cmarl.engine.nn.TeamReward.NONE, 2, 200, 6, 0.9, 1e-3, 0.5, 100, 6, 6, 2, 0.2, 0.1, false, 3, 5,
+                org.cmarl.engine.nn.Device.CPU, 0, null);
+        try (TrainingLog log = new TrainingLog(null, "test", config, System.out, false)) {
+            log.warmUpDone(new TrainingState(0, 0, 0, 1.0, 1e-3, Double.POSITIVE_INFINITY));
+            log.episodeDone(new TrainingState(1, 0, 6, 0.8, 1e-3, Double.POSITIVE_INFINITY),
+                    new Trainer.EpisodeOutcome("a", new double[]{10, 20}, new double[]{0, 0}, 6, 2, 0.5));
+            assertEquals(true, log.barMessage().endsWith(" eps 0.800 dist 15.00 mm"), log.barMessage());
+            log.episodeDone(new TrainingState(2, 1, 12, 0.6, 1e-3, Double.POSITIVE_INFINITY),
+                    new Trainer.EpisodeOutcome("b", new double[]{1, 2}, new double[]{0, 0}, 6, 2, 0.5));
+            assertEquals(true, log.barMessage().endsWith(" eps 0.600 dist 1.50 mm"), log.barMessage());
+        }
+    }
 }

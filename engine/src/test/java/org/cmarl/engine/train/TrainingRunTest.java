@@ -81,27 +81,45 @@ class TrainingRunTest {
     }
 
     @Test
-    void shouldFindTheTrainerTagsWhenReadingItsEventFileBack() throws IOException {
+    void shouldWriteThePublishedTagsWhenReadingItsEventFileBack() throws IOException {
         List<EventFiles.Scalar> scalars = EventFiles.scalars(EventFiles.eventFile(first));
         Map<String, List<Long>> stepsByTag = new TreeMap<>();
         for (EventFiles.Scalar s : scalars) {
             stepsByTag.computeIfAbsent(s.tag(), t -> new ArrayList<>()).add(s.step());
         }
-        // one value per epoch, at the episode count (2 images per epoch)
-        for (String tag : List.of("train/distance_0", "train/loss", "train/eps", "train/lr", "train/score",
-                "eval/distance_0")) {
+        // per episode, at the published episode number (1-based)
+        for (String tag : List.of("train/dist/0", "train/score/0")) {
+            assertEquals(List.of(1L, 2L, 3L, 4L), stepsByTag.get(tag), tag + " in " + stepsByTag.keySet());
+        }
+        // per epoch, at the episode count (2 images per epoch)
+        for (String tag : List.of("train/eps", "train/lr", "train/mean_dist/0", "train/min_dist/0",
+                "train/max_dist/0", "eval/mean_dist/0", "eval/min_dist/0", "eval/max_dist/0", "rlm/loss_epoch_mean",
+                "rlm/score_epoch_mean")) {
             assertEquals(List.of(2L, 4L), stepsByTag.get(tag), tag + " in " + stepsByTag.keySet());
         }
-        assertEquals(6, stepsByTag.size(), stepsByTag.keySet().toString());
-        // values match progress.csv (eps after 2 and 4 episodes at delta 0.2; the published lr)
+        // train/loss: the published value is the last episode's mean loss, written when that episode updated
+        stepsByTag.getOrDefault("train/loss", List.of()).forEach(step -> assertTrue(step == 2L || step == 4L));
+        assertEquals(12, stepsByTag.size() - (stepsByTag.containsKey("train/loss") ? 1 : 0),
+                stepsByTag.keySet().toString());
         List<String[]> rows = TinyRun.progressRows(first);
         int valColumn = 9;
         for (int e = 0; e < 2; e++) {
             long step = 2L * (e + 1);
+            // eps after 2 and 4 episodes at delta 0.2; the published lr; values as in progress.csv
             assertEquals((float) (1.0 - 0.2 * step), value(scalars, "train/eps", step));
             assertEquals(1e-3f, value(scalars, "train/lr", step));
-            assertEquals(Float.parseFloat(rows.get(e)[valColumn]), value(scalars, "eval/distance_0", step), 1e-4f);
-            assertEquals(Float.parseFloat(rows.get(e)[5]), value(scalars, "train/loss", step), 1e-5f);
+            float d1 = value(scalars, "train/dist/0", step - 1);
+            float d2 = value(scalars, "train/dist/0", step);
+            assertEquals(Math.min(d1, d2), value(scalars, "train/min_dist/0", step));
+            assertEquals(Math.max(d1, d2), value(scalars, "train/max_dist/0", step));
+            assertEquals((d1 + d2) / 2, value(scalars, "train/mean_dist/0", step), 1e-5f);
+            assertEquals(Float.parseFloat(rows.get(e)[7]), value(scalars, "train/mean_dist/0", step), 1e-4f);
+            // one validation image: its one episode is the mean, the min and the max
+            float val = value(scalars, "eval/mean_dist/0", step);
+            assertEquals(Float.parseFloat(rows.get(e)[valColumn]), val, 1e-4f);
+            assertEquals(val, value(scalars, "eval/min_dist/0", step));
+            assertEquals(val, value(scalars, "eval/max_dist/0", step));
+            assertEquals(Float.parseFloat(rows.get(e)[5]), value(scalars, "rlm/loss_epoch_mean", step), 1e-5f);
         }
     }
 
@@ -129,8 +147,8 @@ class TrainingRunTest {
 
         TrainingCheckpoint before = PtReader.read(checkpoint).training();
         TrainingCheckpoint after = PtReader.read(resumed.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)).training();
-        assertEquals(5, before.episode(), "published 'episode' is the next one, 1-based");
-        assertEquals(7, after.episode());
+        assertEquals(4, before.episode(), "published 'episode': the last finished one, 1-based");
+        assertEquals(6, after.episode());
         long stepsBefore = before.accSteps();
         long stepsAfter = after.accSteps();
         assertTrue(stepsAfter > stepsBefore && stepsAfter <= stepsBefore + 2 * 6,
@@ -245,5 +263,57 @@ class TrainingRunTest {
         assertEquals(2, o.exitCode(), () -> "stderr: " + o.err());
         assertEquals(1, o.err().lines().count(), () -> "one line: " + o.err());
         assertTrue(o.err().contains("--log_dir " + file + ": " + file + " is not a folder"), o.err());
+    }
+
+    // ---- published flags: --write, --save_freq, --landmarks; refused flags
+
+    @Test
+    void shouldCreateNoRunFolderWhenWriteIsNotGiven() throws IOException {
+        Path logs = dir.resolve("no-write");
+        String[] args = java.util.Arrays.stream(tiny.args(logs, "--max_episodes", "2"))
+                .filter(a -> !a.equals("--write")).toArray(String[]::new);
+        TinyRun.Outcome o = TinyRun.run(args);
+        assertEquals(0, o.exitCode(), o.err());
+        assertTrue(o.out().contains("note: without --write nothing is saved (as in the published DQN.py); add --write "
+                + "to keep logs.txt, TensorBoard events and the checkpoints"), o.out());
+        assertTrue(Files.notExists(logs), "nothing written without --write");
+    }
+
+    @Test
+    void shouldSaveWithinTheEpochWhenSaveFreqStepsHavePassed() throws IOException {
+        Path logs = dir.resolve("save-freq");
+        Path run = TinyRun.runOk(logs, tiny.args(logs, "--save_freq", "1", "--max_episodes", "1"));
+        assertEquals(List.of(), TinyRun.progressRows(run), "no epoch ended (2 images an epoch)");
+        TrainingCheckpoint saved = PtReader.read(run.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)).training();
+        assertEquals(1, saved.episode(), "saved after episode 1");
+        assertEquals(0.8, saved.eps(), 1e-12);
+        assertTrue(Files.exists(run.resolve(TrainingCheckpoints.LATEST_WEIGHTS)));
+    }
+
+    @Test
+    void shouldSaveOnlyAtEpochEndsWhenSaveFreqIsZero() throws IOException {
+        Path logs = dir.resolve("save-freq-0");
+        Path run = TinyRun.runOk(logs, tiny.args(logs, "--save_freq", "0", "--max_episodes", "1"));
+        assertTrue(Files.notExists(run.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)));
+        assertTrue(Files.notExists(run.resolve(TrainingCheckpoints.LATEST_WEIGHTS)));
+    }
+
+    @Test
+    void shouldTrainOneAgentOnLandmarkOneWhenLandmarksAreNotGiven() {
+        org.cmarl.engine.cli.RunOptions o = new org.cmarl.engine.cli.RunOptions();
+        new picocli.CommandLine(new Object() {
+            @picocli.CommandLine.Mixin
+            org.cmarl.engine.cli.RunOptions options = o;
+        }).parseArgs("--task", "train");
+        assertEquals(List.of(1), o.landmarks, "the published default");
+        assertEquals(1000, o.saveFreq);
+        assertEquals(false, o.write);
+    }
+
+    @Test
+    void shouldRefuseViewerAndVideoFlagsWhenTheEngineCannotHonourThem() throws IOException {
+        assertRejected("--viz 0.01: this engine has no on-screen viewer", "--viz", "0.01");
+        assertRejected("--saveVideo: this engine writes no videos; use --saveGif", "--saveVideo");
+        assertRejected("--saveGif records --task eval and play episodes; training has none to record", "--saveGif");
     }
 }

@@ -83,8 +83,9 @@ class EpisodeGifRecorderTest {
             assertEquals(1 + r.steps(), frames.size(), "reset frame plus one per step");
             assertEquals("8", delayOfFirstFrame(gif), "80 ms in hundredths of a second");
             for (BufferedImage f : frames) {
-                assertEquals(2 * NX * 2 + EpisodeFrameRenderer.GAP_PX, f.getWidth());
-                assertEquals(EpisodeFrameRenderer.HEADER_PX + NY * 2, f.getHeight());
+                // 60 voxels at 2 px would be 120 px: raised to 3 px a voxel so the captions fit in 180 px
+                assertEquals(2 * NX * 3 + EpisodeFrameRenderer.GAP_PX, f.getWidth());
+                assertEquals(EpisodeFrameRenderer.HEADER_PX + NY * 3, f.getHeight());
             }
             for (int agent = 0; agent < 2; agent++) {
                 int[] first = layout.voxelCentrePx(agent, r.start()[agent][0], r.start()[agent][1], NX, NY);
@@ -123,7 +124,7 @@ class EpisodeGifRecorderTest {
         EpisodeFrameRenderer layout = new EpisodeFrameRenderer(1);
         for (int i = 0; i < frames.size(); i++) {
             BufferedImage f = frames.get(i);
-            assertEquals(NX, f.getWidth());
+            assertEquals(NX * 3, f.getWidth(), "1 px a voxel asked, 3 needed for the captions");
             for (int y = 0; y < f.getHeight(); y++) {
                 for (int x = 0; x < f.getWidth(); x++) {
                     assertTrue((f.getRGB(x, y) | 0xff000000) != Palette.TARGET.getRGB(), "no target in play mode");
@@ -137,5 +138,21 @@ class EpisodeGifRecorderTest {
     @Test
     void shouldNameGifByEpisodeNumberAndImageStemWhenNameHasSpaces() {
         assertEquals("episode_0012_ADNI_002_x.gif", EpisodeGifRecorder.fileName(11, "ADNI 002/x.nii.gz"));
+    }
+
+    @Test
+    void shouldScaleSmallImagesUntilTheCaptionsFitWhenRendering() {
+        EpisodeFrameRenderer r = new EpisodeFrameRenderer(2);
+        assertEquals(4, r.pixelsPerVoxel(48), "a 48^3 phantom: 192 px instead of 96");
+        assertEquals(6, r.pixelsPerVoxel(32));
+        assertEquals(2, r.pixelsPerVoxel(182), "a brain scan keeps the requested scale");
+        assertEquals(16, r.pixelsPerVoxel(5), "at most 16 px a voxel");
+        assertEquals(2 * 48 * 4 + EpisodeFrameRenderer.GAP_PX, r.frameWidthPx(2, 48));
+        java.awt.FontMetrics m = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB)
+                .createGraphics().getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 13));
+        // the captions as drawn: "Agent 0" at 4 px and "step 200" at 70 px, "scale 3   z=181", "123.45 mm"
+        assertTrue(70 + m.stringWidth("step 200") <= EpisodeFrameRenderer.MIN_PANEL_PX);
+        assertTrue(4 + m.stringWidth("scale 3   z=181") <= EpisodeFrameRenderer.MIN_PANEL_PX);
+        assertTrue(4 + m.stringWidth("123.45 mm") <= EpisodeFrameRenderer.MIN_PANEL_PX);
     }
 }

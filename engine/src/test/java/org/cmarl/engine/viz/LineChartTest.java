@@ -20,4 +20,19 @@ class LineChartTest {
         double[] whole = LineChart.ticks(0, 200);
         assertEquals("150", LineChart.label(whole[3], whole));
     }
+
+    @Test
+    void shouldTickWholeEpochsWhenTheAxisCountsEpochs() {
+        assertArrayEquals(new double[]{0, 1, 2}, LineChart.ticks(0, 2, true), 1e-12);
+        assertArrayEquals(new double[]{1, 2, 3}, LineChart.ticks(1, 3, true), 1e-12);
+        assertArrayEquals(new double[]{0, 5, 10, 15}, LineChart.ticks(1, 12, true), 1e-12);
+        assertEquals("2", LineChart.label(2, LineChart.ticks(1, 3, true)));
+    }
+
+    @Test
+    void shouldLabelALonePointWithThreeDigitsWhenDrawingOneEpoch() {
+        assertEquals("12.3", LineChart.valueLabel(12.3456));
+        assertEquals("0.0421", LineChart.valueLabel(0.042149));
+        assertEquals("154", LineChart.valueLabel(154.4));
+    }
 }
