@@ -109,8 +109,13 @@ public final class RunCommand {
         TeamReward teamReward = o.teamReward == null ? TeamReward.NONE : TeamReward.parse(o.teamReward.name());
         NetworkConfig netConfig = FlagChecks.network(arch, agents, o.attention, teamReward == TeamReward.ATTENTION);
         // where this process sits in a multi-process run (launcher variables); alone when none is set
-        LaunchEnvironment launch = LaunchEnvironment.from(System.getenv(), DistBackend.parse(o.distBackend),
-                o.distTimeout);
+        LaunchEnvironment launch;
+        try {
+            launch = LaunchEnvironment.from(System.getenv(), DistBackend.parse(o.distBackend), o.distTimeout);
+        } catch (IllegalArgumentException e) {
+            // the launcher's variables and the --dist_* flags are the user's input: they name the value and the range
+            throw new BadInputException(e.getMessage());
+        }
         long seed = o.seed == null ? System.nanoTime() : o.seed;
         Device device = FlagChecks.device(o.device, out);
         if (device == Device.CUDA) {

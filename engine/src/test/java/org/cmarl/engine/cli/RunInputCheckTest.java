@@ -194,9 +194,9 @@ class RunInputCheckTest {
                 Arguments.of("an optimiser state of 3 parameters on --resume", List.of("--resume", "BAD_OPTIMISER"),
                         "BAD_OPTIMISER: optimiser state does not fit the network: optimiser state has 3 parameters"),
                 Arguments.of("eps NaN on --resume", List.of("--resume", "NAN_EPS"),
-                        "NAN_EPS: 'eps' is NaN, expected an epsilon in [0, 1]"),
+                        "NAN_EPS: 'eps' is NaN, expected a finite value in [0.0, 1.0]"),
                 Arguments.of("episode -2 on --resume", List.of("--resume", "NEGATIVE_EPISODE"),
-                        "NEGATIVE_EPISODE: 'episode' is -2, expected 1..2147483647"),
+                        "NEGATIVE_EPISODE: 'episode' is -2, expected 1 to 2147483647"),
                 Arguments.of("a state_dict as --resume", List.of("--resume", "GOOD"), "--resume GOOD is a bare "
                         + "state_dict"),
                 Arguments.of("a landmark outside its image", List.of("--files", "IMAGES", "LANDMARKS_OUTSIDE"),
