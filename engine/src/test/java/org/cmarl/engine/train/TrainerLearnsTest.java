@@ -27,10 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * stationary target a few hundred updates can fit), small batches with frequent updates, a fast epsilon decay.
  * Command-line equivalent: {@link #CLI}.
  *
- * <p>Measured (2026-11-26, 2-core VM shared with other jobs, libtorch default 2 threads): greedy mean final
- * distance 27.31 mm before, 7.82 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss
- * 0.3011 in epoch 1, 0.2124 in epoch 3 (the same figures in every run: the run is deterministic); 180 updates,
- * 98% of the time. 108 s on the quiet machine, 312 s with a load average of 2-3 from other jobs.
+ * <p>Measured (2026-12-01, with the next replay batch sampled during each update): greedy mean final distance
+ * 27.31 mm before, 9.25 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss 0.3314 in
+ * epoch 1, 0.1911 in epoch 3 (the same figures in every run: the run is deterministic); 180 updates, 95% of the
+ * time (13 min at a load average of 17). Before the double buffer (2026-11-26): 7.82 mm, 0.3011 / 0.2124. 108 s on the quiet machine, 312 s with a load average of 2-3 from other jobs.
  */
 class TrainerLearnsTest {
     static final int SIZE = 48;
