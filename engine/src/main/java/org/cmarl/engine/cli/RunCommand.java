@@ -24,6 +24,7 @@ import org.cmarl.engine.io.TensorData;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.NetworkConfig;
+import org.cmarl.engine.nn.Precision;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
@@ -92,6 +93,9 @@ public final class RunCommand {
         checkFits(netConfig, weights, o.load);
         checkFits(netConfig, resume == null ? null : resume.training().qNetwork(), o.resume);
         Device device = Device.parse(o.device, out);
+        Precision precision = precision("--precision", o.precision, device);
+        Precision trainPrecision = mode == Mode.TRAIN ? precision("--train_precision", o.trainPrecision, device)
+                : Precision.FP32;
         long seed = o.seed == null ? System.nanoTime() : o.seed;
         TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
         // the lists are read and paired (every file checked to exist) before any image is loaded
@@ -118,9 +122,10 @@ public final class RunCommand {
                 Torch.setThreads(o.threads);
             }
             if (mode == Mode.TRAIN) {
-                return train(trainConfig.withRunDir(runDir), images, validation, weights, resume);
+                return train(trainConfig.withRunDir(runDir), images, validation, weights, resume, precision,
+                        trainPrecision);
             }
-            return evaluate(mode, netConfig, device, seed, runDir, images, spawns, weights);
+            return evaluate(mode, netConfig, device, precision, seed, runDir, images, spawns, weights);
         } finally {
             imageSet.close();
             if (validationSet != null) {
@@ -184,7 +189,21 @@ public final class RunCommand {
         return org.cmarl.engine.ui.ProgressBars.create(task, max, unit, out);
     }
 
-    private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,
+    /** Parses a precision flag; {@code auto} says what it chose, in one line. */
+    private Precision precision(String flag, String value, Device device) {
+        Precision.Choice c;
+        try {
+            c = Precision.choose(value, device, Precision.cpuFlags());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(flag + " " + value + " is not one of fp32, bf16, auto");
+        }
+        if (c.reason() != null) {
+            out.println(flag.substring(2) + " " + c.reason().substring("precision ".length()));
+        }
+        return c.precision();
+    }
+
+    private int evaluate(Mode mode, NetworkConfig netConfig, Device device, Precision precision, long seed, Path runDir,
                          List<EvalImage> images, List<Spawn> spawns, java.util.Map<String, TensorData> weights)
             throws IOException {
         int batch = o.batchEpisodes != null ? o.batchEpisodes : device == Device.CUDA ? 32 : 4;
@@ -200,6 +219,7 @@ public final class RunCommand {
              ProgressBar bar = bar(o.task.name(), total, " episodes");
              EpisodeGifRecorder gifs = o.saveGif ? new EpisodeGifRecorder(runDir.resolve("gifs")) : null) {
             net.loadStateDict(weights);
+            net.setPrecision(precision);
             Evaluator evaluator = new Evaluator(q, mode, o.stepsPerEpisode);
             results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> bar.step(), gifs);
             timeReport = evaluator.timeReport();
@@ -221,10 +241,14 @@ public final class RunCommand {
     }
 
     private int train(TrainConfig config, List<EvalImage> images, List<EvalImage> validation,
-                      java.util.Map<String, TensorData> weights, Checkpoint resume) throws IOException {
+                      java.util.Map<String, TensorData> weights, Checkpoint resume, Precision acting,
+                      Precision learning) throws IOException {
         Path runDir = config.runDir();
         try (TrainingLog log = new TrainingLog(runDir, commandLine, config, out, true);
              Trainer trainer = new Trainer(config, images, validation, log)) {
+            trainer.online().setPrecision(acting);
+            trainer.online().setTrainingPrecision(learning);
+            trainer.target().setTrainingPrecision(learning);
             if (resume != null) {
                 TrainingCheckpoints.resume(resume, trainer);
                 log.note("resumed from " + o.resume + " at episode " + trainer.state().episode() + ", epoch "
