@@ -35,7 +35,7 @@ import org.cmarl.engine.volume.Volume;
  *
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar org.cmarl.bench.ReferenceEvaluationMain \
- *        [--precisions fp32,bf16] [--batch 1] [--threads 0] [--images reference|all] [--spawns 27]
+ *        [--precisions fp32,bf16] [--batch 1] [--threads 0] [--images reference|others|all] [--spawns 27]
  * </pre>
  */
 public final class ReferenceEvaluationMain {
@@ -46,7 +46,7 @@ public final class ReferenceEvaluationMain {
         List<Precision> precisions = List.of(Precision.FP32, Precision.BF16);
         int batch = 1;
         int threads = 0;
-        boolean all = false;
+        String which = "reference";
         int spawnCount = 27;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -59,7 +59,7 @@ public final class ReferenceEvaluationMain {
                 }
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
-                case "--images" -> all = args[i + 1].equals("all");
+                case "--images" -> which = args[i + 1];
                 case "--spawns" -> spawnCount = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -89,7 +89,8 @@ public final class ReferenceEvaluationMain {
         List<EvalImage> images = new ArrayList<>();
         for (FileList.Pair p : FileList.pairs(brain.resolve("image_files.txt"), brain.resolve("landmark_files.txt"))) {
             String name = p.image().getFileName().toString().replace(".nii.gz", "");
-            if (!all && !byKey.containsKey(name + " [0.5,0.5,0.5]")) {
+            boolean referenced = byKey.containsKey(name + " [0.5,0.5,0.5]");
+            if (which.equals("reference") && !referenced || which.equals("others") && referenced) {
                 continue;
             }
             Volume v = NiftiReader.load(p.image());
