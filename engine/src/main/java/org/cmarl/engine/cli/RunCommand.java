@@ -28,6 +28,7 @@ import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DistributedGroup;
 import org.cmarl.engine.nn.NetworkConfig;
+import org.cmarl.engine.nn.Precision;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
@@ -121,6 +122,9 @@ public final class RunCommand {
         if (device == Device.CUDA) {
             Torch.configureCuda(o.tf32);
         }
+        Precision precision = precision("--precision", o.precision, device);
+        Precision trainPrecision = mode == Mode.TRAIN ? precision("--train_precision", o.trainPrecision, device)
+                : Precision.FP32;
         // settings checked against each other (and the replay memory against its budget) before anything is read,
         // and before any rank waits for the others
         TrainConfig trainConfig = mode == Mode.TRAIN ? trainConfig(netConfig, teamReward, device, seed) : null;
@@ -158,8 +162,8 @@ public final class RunCommand {
             if (group != null) {
                 seed = sharedSeed(group, seed);
             }
-            return run(mode, netConfig, device, seed, fileType, imageFiles, landmarkFiles, valImages, valLandmarks,
-                    spawns, weights, resume, group);
+            return run(mode, netConfig, device, precision, trainPrecision, seed, fileType, imageFiles, landmarkFiles,
+                    valImages, valLandmarks, spawns, weights, resume, group);
         }
     }
 
@@ -170,7 +174,8 @@ public final class RunCommand {
         return ((long) halves[0] << 32) | (long) halves[1];
     }
 
-    private int run(Mode mode, NetworkConfig netConfig, Device device, long seed, FileType fileType,
+    private int run(Mode mode, NetworkConfig netConfig, Device device, Precision precision, Precision trainPrecision,
+                    long seed, FileType fileType,
                     List<Path> imageFiles, List<Path> landmarkFiles, List<Path> valImages, List<Path> valLandmarks,
                     List<Spawn> spawns, java.util.Map<String, TensorData> weights, Checkpoint resume,
                     DistributedGroup group) throws IOException {
@@ -197,9 +202,9 @@ public final class RunCommand {
             }
             if (mode == Mode.TRAIN) {
                 return train(runDir == null ? trainConfig : trainConfig.withRunDir(runDir), images, validation,
-                        weights, resume, group);
+                        weights, resume, group, precision, trainPrecision);
             }
-            return evaluate(mode, netConfig, device, seed, runDir, images, spawns, weights, group);
+            return evaluate(mode, netConfig, device, precision, seed, runDir, images, spawns, weights, group);
         } finally {
             imageSet.close();
             if (validationSet != null) {
@@ -263,9 +268,23 @@ public final class RunCommand {
         return org.cmarl.engine.ui.ProgressBars.create(task, max, unit, out);
     }
 
-    private int evaluate(Mode mode, NetworkConfig netConfig, Device device, long seed, Path runDir,
-                         List<EvalImage> images, List<Spawn> spawns, java.util.Map<String, TensorData> weights,
-                         DistributedGroup group) throws IOException {
+    /** Parses a precision flag; {@code auto} says what it chose, in one line. */
+    private Precision precision(String flag, String value, Device device) {
+        Precision.Choice c;
+        try {
+            c = Precision.choose(value, device, Precision.cpuFlags());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(flag + " " + value + " is not one of fp32, bf16, auto");
+        }
+        if (c.reason() != null) {
+            out.println(flag.substring(2) + " " + c.reason().substring("precision ".length()));
+        }
+        return c.precision();
+    }
+
+    private int evaluate(Mode mode, NetworkConfig netConfig, Device device, Precision precision, long seed,
+                         Path runDir, List<EvalImage> images, List<Spawn> spawns,
+                         java.util.Map<String, TensorData> weights, DistributedGroup group) throws IOException {
         int batch = o.batchEpisodes != null ? o.batchEpisodes : device.defaultBatchEpisodes();
         int total = images.size() * spawns.size();
         if (group != null && o.saveGif) {
@@ -293,6 +312,7 @@ public final class RunCommand {
                 group.broadcastFromRankZero(net);
                 evaluator.shard(group.rank(), group.worldSize());
             }
+            net.setPrecision(precision);
             try (ProgressBar bar = bar(o.task.name(), evaluator.shareOf(total), " episodes")) {
                 results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> {
                     if (rows != null) {
@@ -368,14 +388,17 @@ public final class RunCommand {
     }
 
     private int train(TrainConfig config, List<EvalImage> images, List<EvalImage> validation,
-                      java.util.Map<String, TensorData> weights, Checkpoint resume, DistributedGroup group)
-            throws IOException {
+                      java.util.Map<String, TensorData> weights, Checkpoint resume, DistributedGroup group,
+                      Precision acting, Precision learning) throws IOException {
         Path runDir = config.runDir();
         boolean writer = group == null || group.rank() == 0;
         try (TrainingLog log = writer ? new TrainingLog(runDir, commandLine, config, out, true)
                 : TrainingLog.silent(config);
              Trainer trainer = new Trainer(config, images, validation, log)) {
             trainer.saveEvery(o.saveFreq);
+            trainer.online().setPrecision(acting);
+            trainer.online().setTrainingPrecision(learning);
+            trainer.target().setTrainingPrecision(learning);
             if (resume != null) {
                 TrainingCheckpoints.resume(resume, trainer);
                 log.note("resumed from " + o.resume + " at episode " + trainer.state().episode() + ", epoch "

@@ -151,6 +151,16 @@ public final class RunOptions {
     @Option(names = "--batch_episodes", description = "Evaluation episodes advanced together in one batched forward pass (default: 4 on CPU, 32 on CUDA).")
     public Integer batchEpisodes;
 
+    @Option(names = "--precision", paramLabel = "P",
+            description = "Arithmetic of acting, evaluation and play: fp32 (published, default), bf16 (bfloat16 convolutions: faster on CPUs with AVX512_BF16 or AMX and on CUDA, results may differ slightly), auto (bf16 where the hardware runs it natively).",
+            defaultValue = "fp32")
+    public String precision;
+
+    @Option(names = "--train_precision", paramLabel = "P",
+            description = "Arithmetic of the training updates' forward and backward: fp32 (default) or bf16 (autocast; weights, Adam state and checkpoints stay float32), or auto.",
+            defaultValue = "fp32")
+    public String trainPrecision;
+
     @Option(names = "--micro_batch", paramLabel = "N",
             description = "Training: observations per forward/backward chunk of one update; the gradients are those of the whole --batch_size, smaller chunks keep fewer activations in memory (default 0 = automatic: 64 / agents).")
     public int microBatch;

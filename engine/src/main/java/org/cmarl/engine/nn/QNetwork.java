@@ -14,6 +14,7 @@ import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -65,6 +66,17 @@ public final class QNetwork implements AutoCloseable {
     /** The published names, in published state_dict order, each a view into a parameter. */
     private final List<Slot> slots = new ArrayList<>();
     private boolean closed;
+
+    /** Arithmetic of {@link #forward} (acting, evaluation, play); float32 unless set. */
+    private Precision precision = Precision.FP32;
+    /** Arithmetic of {@link #forwardTensor} (the learner's forward and backward); float32 unless set. */
+    private Precision trainingPrecision = Precision.FP32;
+    /**
+     * The trunk's weights as {@link #forward} feeds them to oneDNN: channels-last, in {@link #precision}'s dtype
+     * (CPU), built once and rebuilt only when a parameter changed (libtorch's version counters, bumped by every
+     * in-place update: the optimiser step, a weight load, the target sync). Null until the first forward.
+     */
+    private InferenceWeights inferenceWeights;
 
     /** One published parameter: its name, its published shape, and how to view it inside the internal tensor. */
     private record Slot(String name, long[] shape, Tensor owner, UnaryOperator<Tensor> view, Init init) {
@@ -411,10 +423,169 @@ public final class QNetwork implements AutoCloseable {
         if (qOut.length < n) {
             throw new IllegalArgumentException("qOut has " + qOut.length + " values, needs " + n);
         }
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            Tensor q = forwardTensor(observations.tensor(batch), framePhase).cpu().contiguous();
+        if (framePhase < 0 || framePhase >= NetworkConfig.FRAMES) {
+            throw new IllegalArgumentException("framePhase=" + framePhase + ", expected 0..3");
+        }
+        InferenceWeights w = inferenceWeights();
+        // InferenceMode, not only no-grad: no version counters or view tracking on the temporaries.
+        try (PointerScope scope = new PointerScope(); InferenceMode inference = new InferenceMode()) {
+            Tensor q = inferenceTensor(observations.tensor(batch), framePhase, w).cpu().contiguous();
             new FloatPointer(q.data_ptr()).capacity(n).get(qOut, 0, n);
         }
+    }
+
+    /**
+     * Sets the arithmetic of {@link #forward} (acting, evaluation, play). {@link Precision#FP32} is the published
+     * arithmetic, bit for bit; {@link Precision#BF16} runs the four convolutions with bfloat16 weights and
+     * activations (oneDNN on the CPU, autocast on CUDA); the heads stay float32. The parameters stay float32.
+     */
+    public void setPrecision(Precision precision) {
+        checkOpen();
+        if (precision == null) {
+            throw new IllegalArgumentException("precision is null");
+        }
+        if (precision != this.precision) {
+            this.precision = precision;
+            closeInferenceWeights();
+        }
+    }
+
+    public Precision precision() { return precision; }
+
+    /**
+     * Sets the arithmetic of the learner's forward and backward ({@link Precision#BF16}: the products of the
+     * convolutions and heads in bfloat16 under libtorch's autocast; the parameters, their gradients, Adam's moments,
+     * the Q-values handed to the loss and every checkpoint stay float32).
+     */
+    public void setTrainingPrecision(Precision precision) {
+        checkOpen();
+        if (precision == null) {
+            throw new IllegalArgumentException("precision is null");
+        }
+        this.trainingPrecision = precision;
+    }
+
+    public Precision trainingPrecision() { return trainingPrecision; }
+
+    /** The trunk's weights as oneDNN wants them (see {@link #inferenceWeights}); owned by this network. */
+    private static final class InferenceWeights implements AutoCloseable {
+        final Tensor[] convW = new Tensor[4];
+        final Tensor[] convB = new Tensor[4];
+        final Tensor[] convPrelu = new Tensor[4];
+        final long[] versions;
+        /** Precision of the cached copies; on CUDA bf16 runs under autocast from float32 copies. */
+        final torch.ScalarType dtype;
+
+        InferenceWeights(long[] versions, torch.ScalarType dtype) {
+            this.versions = versions;
+            this.dtype = dtype;
+        }
+
+        @Override
+        public void close() {
+            for (Tensor[] ts : new Tensor[][] {convW, convB, convPrelu}) {
+                for (Tensor t : ts) {
+                    if (t != null) {
+                        t.close();
+                    }
+                }
+            }
+        }
+    }
+
+    private long[] parameterVersions() {
+        long[] v = new long[parameters.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = parameters.get(i).__dispatch__version();
+        }
+        return v;
+    }
+
+    private InferenceWeights inferenceWeights() {
+        long[] versions = parameterVersions();
+        if (inferenceWeights != null && java.util.Arrays.equals(inferenceWeights.versions, versions)) {
+            return inferenceWeights;
+        }
+        closeInferenceWeights();
+        torch.ScalarType dtype = precision == Precision.BF16 && device != Device.CUDA ? torch.ScalarType.BFloat16
+                : torch.ScalarType.Float;
+        InferenceWeights w = new InferenceWeights(versions, dtype);
+        // Built outside InferenceMode: these copies outlive the call, and must not be inference tensors.
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            for (int l = 0; l < 4; l++) {
+                w.convW[l] = Torch.keep(scope, convW[l].detach().to(dtype).contiguous(torch.MemoryFormat.ChannelsLast3d));
+                w.convB[l] = Torch.keep(scope, convB[l].detach().to(dtype));
+                w.convPrelu[l] = Torch.keep(scope, convPrelu[l].detach().to(dtype));
+            }
+        }
+        inferenceWeights = w;
+        return w;
+    }
+
+    private void closeInferenceWeights() {
+        if (inferenceWeights != null) {
+            inferenceWeights.close();
+            inferenceWeights = null;
+        }
+    }
+
+    /**
+     * {@link #forwardTensor}'s arithmetic without autograd, from the cached trunk weights: the same ops on the same
+     * values in the same layouts in float32 (so the same results, bit for bit), or the trunk in bfloat16.
+     */
+    private Tensor inferenceTensor(Tensor observationsHost, int framePhase, InferenceWeights w) {
+        Tensor in = observationsHost;
+        boolean ownInput = false;
+        if (device == Device.CUDA) {
+            try (org.bytedeco.pytorch.Device d = device.toTorch()) {
+                in = in.to(d, in.scalar_type(), true, false, new org.bytedeco.pytorch.MemoryFormatOptional());
+                ownInput = true;
+            }
+        }
+        long batch = in.size(0);
+        Tensor x = in.reshape(batch * agents, NetworkConfig.FRAMES, NetworkConfig.ROI_VOXELS,
+                NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS);
+        if (ownInput) {
+            in.close();
+        }
+        // SPEC.md section 4: the published network divides its input by 255 first (float32 division), then
+        // (bf16 only) rounds the quotient to bfloat16.
+        x = release(x, x.to(torch.ScalarType.Float));
+        x = release(x, x.div(new Scalar(255.0)));
+        if (w.dtype != torch.ScalarType.Float) {
+            x = release(x, x.to(w.dtype));
+        }
+        Tensor w0 = framePhase == 0 ? w.convW[0]
+                : w.convW[0].roll(new long[] {framePhase}, 1).contiguous(torch.MemoryFormat.ChannelsLast3d);
+        boolean autocast = precision == Precision.BF16 && device == Device.CUDA;
+        try (Autocast a = autocast ? Autocast.bf16(device) : null) {
+            x = inferenceBlock(x, w0, w, 0, true);
+            if (framePhase != 0) {
+                w0.close();
+            }
+            x = inferenceBlock(x, w.convW[1], w, 1, true);
+            x = inferenceBlock(x, w.convW[2], w, 2, true);
+            x = inferenceBlock(x, w.convW[3], w, 3, false);
+        }
+        if (x.scalar_type() != torch.ScalarType.Float) {
+            x = release(x, x.to(torch.ScalarType.Float));
+        }
+        x = release(x, x.reshape(batch, agents, TRUNK_FEATURES).transpose(0, 1));
+        x = release(x, heads(x));
+        return release(x, x.transpose(0, 1).contiguous());
+    }
+
+    /** {@link #convBlock} from cached channels-last weights (no weight copy per call). */
+    private static Tensor inferenceBlock(Tensor x, Tensor weight, InferenceWeights w, int layer, boolean pool) {
+        long[] padding = layer == 3 ? ZEROS3 : ONES3;
+        Tensor xl = release(x, x.contiguous(torch.MemoryFormat.ChannelsLast3d));
+        Tensor y = torch.conv3d(xl, weight, new TensorOptional(w.convB[layer]), ONES3, padding, ONES3, 1);
+        xl.close();
+        y = release(y, torch.prelu(y, w.convPrelu[layer]));
+        if (pool) {
+            y = release(y, torch.max_pool3d(y, TWOS3, TWOS3, ZEROS3, ONES3, false));
+        }
+        return y;
     }
 
     /** Q-values {@code (batch, agents, 6)} on this network's device, in the caller's PointerScope. */
@@ -446,6 +617,18 @@ public final class QNetwork implements AutoCloseable {
         // SPEC.md section 4: the published network divides its input by 255 first (float32 division).
         x = release(x, x.to(torch.ScalarType.Float));
         x = release(x, x.div(new Scalar(255.0)));
+        if (trainingPrecision == Precision.BF16) {
+            try (Autocast a = Autocast.bf16(device)) {
+                x = layers(x, batch, framePhase);
+            }
+            // The loss sees float32 Q-values; backward casts the gradient back through this op.
+            return release(x, x.to(torch.ScalarType.Float));
+        }
+        return layers(x, batch, framePhase);
+    }
+
+    /** The trunk and heads of {@link #forwardTensor} from the scaled input; consumes {@code x}. */
+    private Tensor layers(Tensor x, long batch, int framePhase) {
         // A ring of frames with the oldest in slot p is the chronological stack rotated by p: rotating conv0's
         // input-channel slices the same way (W'[:, c] = W[:, (c - p) mod 4]) gives the same convolution.
         Tensor w0 = framePhase == 0 ? convW[0] : convW[0].roll(new long[] {framePhase}, 1);
@@ -583,6 +766,7 @@ public final class QNetwork implements AutoCloseable {
             return;
         }
         closed = true;
+        closeInferenceWeights();
         for (Tensor t : parameters) {
             t.close();
         }
