@@ -263,6 +263,9 @@ public final class Trainer implements AutoCloseable {
                         && log.runDir() != null) {
                     // a long epoch (CommNet on many scans: hours) keeps its progress on disk between epoch ends
                     TrainingCheckpoints.save(log.runDir(), this, false);
+                    log.logOnly("saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode
+                            + " (--save_freq " + saveEveryAgentSteps + ": " + (agentSteps - agentStepsAtSave)
+                            + " agent steps since the last save)");
                     agentStepsAtSave = agentSteps;
                 }
             }

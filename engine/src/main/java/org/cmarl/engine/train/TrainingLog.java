@@ -290,6 +290,11 @@ public final class TrainingLog implements AutoCloseable {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
     }
 
+    /** Writes a line to logs.txt only (the progress bar stays; e.g. a save within an epoch). */
+    void logOnly(String s) throws IOException {
+        line(s);
+    }
+
     /** Writes a line to logs.txt and the console (e.g. the final summary). */
     public void note(String s) throws IOException {
         if (bar != null) {

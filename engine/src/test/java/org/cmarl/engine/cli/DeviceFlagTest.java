@@ -19,7 +19,7 @@ class DeviceFlagTest {
         assumeFalse(Context.hasCUDA(), "this libtorch is the GPU build (-Pgpu)");
         Path model = MainTest.SHARED.resolve("models/BrainMRI/SingleAgent.pt");
         MainTest.Outcome o = MainTest.run("--task", "eval", "--load", model.toString(), "--model_name", "Network3d",
-                "--landmarks", "13", "--files", "a.txt", "b.txt", "--log_dir", dir.toString(), "--device", "cuda");
+                "--landmarks", "13", "--files", "a.txt", "b.txt", "--log_dir", dir.toString(), "--device", "cuda", "--write");
         MainTest.assertOneLineError(o, "rlm: --device cuda: this is the CPU build of libtorch (build with mvn -Pgpu, "
                 + "see README \"GPU servers\"); use --device cpu or auto");
         assertEquals(1, o.err().lines().count(), o.err());

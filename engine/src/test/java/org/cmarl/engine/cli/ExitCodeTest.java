@@ -124,7 +124,7 @@ class ExitCodeTest {
     void shouldSayFolderNotMissingWhenAFileListIsAFolder(@TempDir Path dir) throws IOException {
         Path folder = Files.createDirectories(dir.resolve("lists"));
         MainTest.Outcome o = MainTest.run("--task", "eval", "--load", "x.pt", "--files", folder.toString(),
-                folder.toString(), "--log_dir", dir.resolve("runs").toString());
+                folder.toString(), "--log_dir", dir.resolve("runs").toString(), "--write");
         // --load is read first: a missing checkpoint is reported as missing...
         MainTest.assertOneLineError(o, "rlm: x.pt: no such file");
         Path landmarks = Files.writeString(dir.resolve("l.txt"), "1,1,1\n");
@@ -177,7 +177,7 @@ class ExitCodeTest {
         Path logDir = dir.resolve("runs");
         String[] args = {"--task", "eval", "--load", weights.toString(), "--model_name", "Network3d", "--landmarks",
             "0", "--files", data.imageList().toString(), data.landmarkList().toString(), "--fixed_spawn", "0.5", "0.5",
-            "0.5", "--steps_per_episode", "3", "--device", "cpu", "--log_dir", logDir.toString()};
+            "0.5", "--steps_per_episode", "3", "--device", "cpu", "--log_dir", logDir.toString(), "--write"};
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             CyclicBarrier start = new CyclicBarrier(2);

@@ -59,8 +59,8 @@ class HelpTest {
             }
         }
         // demo runs without arguments; help without arguments is the top-level usage
-        assertEquals(Set.of("checkpoint", "evaluate-models", "info", "plot", "report", "synth", "visualise",
-                "visualize"), bare);
+        assertEquals(Set.of("checkpoint", "evaluate-models", "info", "launch", "plot", "report", "synth",
+                "visualise", "visualize"), bare);
     }
 
     @Test

@@ -21,7 +21,7 @@ class PrecisionFlagTest {
         Files.write(list, List.of(dir.resolve("missing.nii.gz").toString()));
         MainTest.Outcome o = MainTest.run("--task", "eval", "--load", MODEL.toString(), "--model_name", "Network3d",
                 "--landmarks", "13", "--files", list.toString(), list.toString(), "--precision", "fp16",
-                "--device", "cpu", "--log_dir", runs.toString());
+                "--device", "cpu", "--log_dir", runs.toString(), "--write");
         MainTest.assertOneLineError(o, "rlm: --precision fp16 is not one of fp32, bf16, auto");
         assertTrue(!Files.exists(runs), "a run folder was created");
     }

@@ -124,7 +124,7 @@ class RunInputCheckTest {
                 data.landmarkList().toString(), "--landmarks", "0", "--model_name", "Network3d", "--max_episodes", "4",
                 "--steps_per_episode", "6", "--memory_size", "200", "--init_memory_size", "6", "--batch_size", "2",
                 "--train_freq", "3", "--target_update_freq", "2", "--delta", "0.2", "--seed", "5", "--device", "cpu",
-                "--log_dir", logDir.toString()));
+                "--log_dir", logDir.toString(), "--write"));
         parse(flags, Arrays.asList(extra));
         List<String> a = new ArrayList<>();
         flags.forEach((flag, values) -> {
@@ -160,7 +160,7 @@ class RunInputCheckTest {
                 Arguments.of(List.of("--steps_per_episode", "0"), "--steps_per_episode 0 must be at least 1"),
                 Arguments.of(List.of("--scheduler_step_size", "0"), "--scheduler_step_size 0 must be at least 1"),
                 Arguments.of(List.of("--micro_batch", "-1"), "--micro_batch -1 must be 0 (automatic) or positive"),
-                Arguments.of(List.of("--viz", "NaN"), "--viz NaN must be a finite number, 0 or more"),
+                Arguments.of(List.of("--viz", "NaN"), "--viz NaN: this engine has no on-screen viewer"),
                 Arguments.of(List.of("--device", "tpu"), "--device 'tpu' is unknown, expected cpu, cuda or auto"),
                 Arguments.of(List.of("--fixed_spawn", "NaN", "0.5", "0.5"),
                         "--fixed_spawn value NaN (triple 1, x) is outside [0, 1]"),
@@ -239,7 +239,7 @@ class RunInputCheckTest {
         MainTest.Outcome o = MainTest.run("--task", "eval", "--load", goodWeights.toString(), "--model_name",
                 "Network3d", "--landmarks", "0", "--files", data.imageList().toString(),
                 data.landmarkList().toString(), "--batch_episodes", "0", "--device", "cpu", "--log_dir",
-                logDir.toString());
+                logDir.toString(), "--write");
         MainTest.assertOneLineError(o, "rlm: --batch_episodes 0 must be 1..65536");
         assertUnchanged(logDir);
     }

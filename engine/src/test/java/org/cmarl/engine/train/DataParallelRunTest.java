@@ -79,7 +79,7 @@ class DataParallelRunTest {
         List<String> eval = new ArrayList<>(List.of("--task", "eval", "--load", weights,
                 "--files", images.imageList().toString(), images.landmarkList().toString(),
                 "--landmarks", "0", "--model_name", "Network3d", "--steps_per_episode", "6", "--seed", "9",
-                "--device", "cpu", "--threads", "1", "--batch_episodes", "2"));
+                "--device", "cpu", "--threads", "1", "--batch_episodes", "2", "--write"));
         Path singleLogs = dir.resolve("eval1");
         List<String> single = new ArrayList<>(eval);
         single.addAll(List.of("--log_dir", singleLogs.toString()));

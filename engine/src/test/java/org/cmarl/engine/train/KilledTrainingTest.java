@@ -83,13 +83,14 @@ class KilledTrainingTest {
         assertTrue(latest != null, "some run wrote a checkpoint");
 
         // resume from the latest checkpoint and finish two more episodes
-        long done = PtReader.read(latest).training().episode() - 1;
+        // the published convention: a checkpoint holds the last finished episode
+        long done = PtReader.read(latest).training().episode();
         List<Path> before = TinyRun.runFolders(logDir);
         Path finalRun = TinyRun.runOk(logDir, tiny.args(logDir, "--resume", latest.toString(), "--max_episodes",
                 Long.toString(done + 2)));
         assertTrue(!before.contains(finalRun));
         TrainingCheckpoint end = PtReader.read(finalRun.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)).training();
-        assertEquals(done + 3, end.episode(), "the published next-episode number after two more episodes");
+        assertEquals(done + 2, end.episode(), "the last finished episode after two more episodes");
     }
 
     /** Reads every .pt whose name does not start with a dot; returns the newest training checkpoint so far. */

@@ -27,7 +27,7 @@ class PartialEpochTest {
         // 2 training images: epoch 1 = episodes 1-2, then episode 3 alone
         Path run = TinyRun.runOk(logDir, tiny.args(logDir, "--max_episodes", "3"));
         TrainingCheckpoint saved = PtReader.read(run.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)).training();
-        assertEquals(4, saved.episode(), "the published next-episode number after episode 3");
+        assertEquals(3, saved.episode(), "the published convention: the last finished episode");
         assertEquals(Math.max(0.1, 1 - 0.2 * 3), saved.eps(), 1e-12);
         String log = Files.readString(run.resolve("logs.txt"));
         assertTrue(log.contains("saved latest_checkpoint.pt at episode 3 (the last epoch ended after 1 of its 2 "
@@ -41,7 +41,7 @@ class PartialEpochTest {
         Path logDir = dir.resolve("runs");
         Path run = TinyRun.runOk(logDir, tiny.args(logDir, "--max_episodes", "1"));
         assertTrue(PtReader.read(run.resolve(TrainingCheckpoints.LATEST_WEIGHTS)).stateDict().size() > 0);
-        assertEquals(2, PtReader.read(run.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)).training().episode());
+        assertEquals(1, PtReader.read(run.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)).training().episode());
         // outputs get the permissions of any new file in this folder (umask), never 0600
         Path reference = Files.createFile(dir.resolve("reference-file"));
         String expected = PosixFilePermissions.toString(Files.getPosixFilePermissions(reference));
