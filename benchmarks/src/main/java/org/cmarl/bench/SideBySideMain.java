@@ -68,6 +68,10 @@ public final class SideBySideMain {
     private final BufferedReader fromPython;
     private final List<Map<String, Object>> rows = new ArrayList<>();
     private final boolean bf16Native;
+    /** Threads of the update and evaluation rows (default all cores). */
+    private int threads = Runtime.getRuntime().availableProcessors();
+    /** Row groups to run: load, env, forward, update, eval. */
+    private java.util.Set<String> only = java.util.Set.of("load", "env", "forward", "update", "eval");
 
     private SideBySideMain(boolean quick, Path shared, Process python) {
         this.quick = quick;
@@ -81,13 +85,18 @@ public final class SideBySideMain {
         boolean quick = false;
         Path json = Path.of("side-by-side.json");
         String python = "/usr/bin/python3";
+        Integer threads = null;
+        java.util.Set<String> only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--json" -> json = Path.of(args[++i]);
                 case "--python" -> python = args[++i];
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--only" -> only = java.util.Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --quick, --json FILE, --python EXE");
+                        + "; options: --quick, --json FILE, --python EXE, --threads N (update and evaluation rows), "
+                        + "--only load,env,forward,update,eval");
             }
         }
         Path shared = Path.of(System.getProperty("rlm.shared.dir", "../shared"));
@@ -95,6 +104,12 @@ public final class SideBySideMain {
                 .resolve("side_by_side_worker.py");
         Process p = new ProcessBuilder(python, worker.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         SideBySideMain run = new SideBySideMain(quick, shared, p);
+        if (threads != null) {
+            run.threads = threads;
+        }
+        if (only != null) {
+            run.only = only;
+        }
         String started = Instant.now().toString();
         String loadBefore = Machine.loadAverage();
         JsonNode hello = JSON.readTree(run.fromPython.readLine());
@@ -128,13 +143,16 @@ public final class SideBySideMain {
         Path scan = pairs.get(0).image();
         int reps = quick ? 2 : 7;
 
+        if (only.contains("load")) {
         row("load + normalise one scan", "ms", median(() -> {
             long t = System.nanoTime();
             NiftiReader.load(scan).close();
             return (System.nanoTime() - t) / 1e6;
         }, reps), Double.NaN, python("{\"op\":\"load\",\"file\":\"" + scan + "\",\"reps\":" + reps + "}") * 1e3,
                 "PyTorch side: numpy re-statement of SPEC.md section 1");
+        }
 
+        if (only.contains("env")) {
         try (Volume v = NiftiReader.load(scan)) {
             for (int agents : new int[] {1, 5}) {
                 int steps = quick ? 400 : 4000;
@@ -144,10 +162,11 @@ public final class SideBySideMain {
                                 + scan + "\"}") * 1e6, "PyTorch side: numpy re-statement of SPEC.md section 3");
             }
         }
+        }
 
         String[][] models = quick ? new String[][] {{"Network3d", "1"}, {"CommNet", "5"}}
                 : new String[][] {{"Network3d", "1"}, {"CommNet", "5"}, {"CommNet", "8"}};
-        for (int threads : new int[] {1, 2}) {
+        for (int threads : only.contains("forward") ? new int[] {1, 2} : new int[0]) {
             for (String[] m : models) {
                 int agents = Integer.parseInt(m[1]);
                 double[] engine = forward(m[0], agents, threads, reps);
@@ -157,16 +176,20 @@ public final class SideBySideMain {
             }
         }
 
-        int threadsAll = Runtime.getRuntime().availableProcessors();
+        int threadsAll = threads;
         int batch = quick ? 16 : 64;
+        if (only.contains("update")) {
         double[] upd = update(threadsAll, batch, quick ? 1 : 3);
         row("DQN update, batch " + batch + (quick ? " (quick; the full run: 64)" : "") + ", Network3d-1, "
                 + threadsAll + " threads", "ms", upd[0], upd[1],
                 python("{\"op\":\"update\",\"model\":\"Network3d\",\"agents\":1,\"batch\":" + batch
                         + ",\"threads\":" + threadsAll + ",\"reps\":" + (quick ? 1 : 3) + "}") * 1e3,
                 "engine bf16: --train_precision bf16");
+        }
 
-        evaluation(pairs, threadsAll);
+        if (only.contains("eval")) {
+            evaluation(pairs, threadsAll);
+        }
     }
 
     private double envStep(Volume v, int agents, int steps) {
