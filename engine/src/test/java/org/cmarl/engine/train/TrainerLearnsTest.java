@@ -29,10 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * stationary target a few hundred updates can fit), small batches with frequent updates, a fast epsilon decay.
  * Command-line equivalent: {@link #CLI}.
  *
- * <p>Measured (2026-12-01, with the next replay batch sampled during each update): greedy mean final distance
- * 27.31 mm before, 9.25 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss 0.3314 in
- * epoch 1, 0.1911 in epoch 3 (the same figures in every run: the run is deterministic); 180 updates, 95% of the
- * time (13 min at a load average of 17). Before the double buffer (2026-11-26): 7.82 mm, 0.3011 / 0.2124. 108 s on the quiet machine, 312 s with a load average of 2-3 from other jobs.
+ * <p>Measured (2026-12-01, quiet 2-core Xeon, {@code bash .ci/run}): greedy mean final distance 27.31 mm before,
+ * 6.78 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss 0.3263 in epoch 1, 0.2095 in
+ * epoch 3 (the same figures in every run: the run is deterministic); 97% of the time in the updates (107 s).
  */
 class TrainerLearnsTest {
     static final int SIZE = 48;
@@ -59,10 +58,10 @@ class TrainerLearnsTest {
 
     /**
      * The same run with {@code --precision bf16 --train_precision bf16}: bf16 acting, bf16 updates (autocast).
-     * Skipped on CPUs without native bfloat16, where oneDNN would emulate it slowly. Measured (2026-12-01, 2-core
-     * Xeon with AMX, load average about 20 from other jobs, 1329 s): greedy mean final distance 24.75 mm before,
-     * 7.42 mm after; mean loss 0.2642 in epoch 1, 0.1979 in epoch 3 (float32, above: 27.31 / 7.82 mm, 0.3011 /
-     * 0.2124; the untrained policy differs too, as it acts in bf16).
+     * Skipped on CPUs without native bfloat16, where oneDNN would emulate it slowly. Measured (2026-12-01, quiet 2-core
+     * Xeon with AMX, {@code bash .ci/run}): greedy mean final distance 24.75 mm before, 12.65 mm after; mean loss
+     * 0.2870 in epoch 1, 0.2443 in epoch 3; updates 40 s (float32, above: 27.31 / 6.78 mm, 0.3263 / 0.2095, 107 s;
+     * the untrained policy differs too, as it acts in bf16).
      */
     @Test
     void shouldEndCloserToTheLandmarkAfterTrainingWhenTrainingInBf16(@TempDir Path dir) throws IOException {
