@@ -120,6 +120,15 @@ public final class RunCommand {
         long seed = o.seed == null ? System.nanoTime() : o.seed;
         Device device = FlagChecks.device(o.device, out);
         if (device == Device.CUDA) {
+            try {
+                // cuda:LOCAL_RANK under torchrun / rlm launch / srun, before any tensor exists
+                int index = Device.selectCudaDevice(launch.localRank());
+                if (launch.isDistributed()) {
+                    out.println("rank " + launch.rank() + " uses cuda:" + index);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
             Torch.configureCuda(o.tf32);
         }
         Precision precision = precision("--precision", o.precision, device);

@@ -26,6 +26,14 @@ public enum Device {
     /** See {@link #CPU_BATCH_EPISODES}. */
     public static final int CUDA_BATCH_EPISODES = 32;
 
+    /**
+     * The CUDA device index this process uses ({@code cuda:N}), chosen once by {@link #selectCudaDevice} from the
+     * launcher's {@code LOCAL_RANK}; 0 for a process alone. Process-wide on purpose, like PyTorch's
+     * {@code torch.cuda.set_device(local_rank)}: every tensor, stream and NCCL communicator of a rank must live on
+     * the same GPU.
+     */
+    private static volatile int cudaIndex;
+
     /** Present while the NVIDIA kernel driver is loaded (its version line). */
     static final Path NVIDIA_DRIVER_VERSION = Path.of("/proc/driver/nvidia/version");
 
@@ -94,6 +102,55 @@ public enum Device {
                 + "newer and compute capability 7.5+; check nvidia-smi and CUDA_VISIBLE_DEVICES)";
     }
 
+    /**
+     * Which of the visible GPUs a rank takes: its local rank ({@code cuda:LOCAL_RANK}, what torchrun users expect),
+     * or {@code cuda:0} when the process sees exactly one GPU ({@code rlm launch} and Slurm's
+     * {@code --gpus-per-task=1} give each rank its own {@code CUDA_VISIBLE_DEVICES}).
+     *
+     * @param localRank      the launcher's {@code LOCAL_RANK} (0 for a process alone)
+     * @param visibleDevices how many CUDA devices libtorch sees
+     * @throws IllegalArgumentException when the host has fewer GPUs than local ranks (two ranks on one GPU would
+     *                                  silently share its memory and serialise their kernels)
+     */
+    public static int cudaIndexFor(int localRank, int visibleDevices) {
+        if (localRank < 0) {
+            throw new IllegalArgumentException("LOCAL_RANK " + localRank + ", expected >= 0");
+        }
+        if (visibleDevices < 1) {
+            throw new IllegalArgumentException("libtorch sees no CUDA device, LOCAL_RANK " + localRank
+                    + " needs one");
+        }
+        if (visibleDevices == 1) {
+            return 0;
+        }
+        if (localRank >= visibleDevices) {
+            throw new IllegalArgumentException("LOCAL_RANK " + localRank + " but this host shows " + visibleDevices
+                    + " CUDA devices (cuda:0..cuda:" + (visibleDevices - 1) + "); start at most " + visibleDevices
+                    + " ranks per host, or give each rank one device with CUDA_VISIBLE_DEVICES");
+        }
+        return localRank;
+    }
+
+    /**
+     * Makes {@code cuda:}{@link #cudaIndexFor index} this process's device for every tensor the engine creates and
+     * libtorch's current device (streams, cuDNN handles, NCCL). Call once, before any tensor exists.
+     *
+     * @return the index chosen
+     */
+    public static int selectCudaDevice(int localRank) {
+        Torch.ensureLoaded();
+        int index = cudaIndexFor(localRank, torch.cuda_device_count());
+        // torch_cuda's natives exist only in the GPU build: reached only after cuda_is_available() said yes
+        org.bytedeco.pytorch.global.torch_cuda.set_device((byte) index);
+        cudaIndex = index;
+        return index;
+    }
+
+    /** {@code cuda:N} of this process ({@link #selectCudaDevice}); 0 unless a launcher chose another. */
+    public static int cudaIndex() {
+        return cudaIndex;
+    }
+
     /** {@link #CPU_BATCH_EPISODES} or {@link #CUDA_BATCH_EPISODES}. */
     public int defaultBatchEpisodes() {
         return this == CUDA ? CUDA_BATCH_EPISODES : CPU_BATCH_EPISODES;
@@ -102,6 +159,7 @@ public enum Device {
     /** The libtorch device; the caller owns (closes) the returned pointer. */
     org.bytedeco.pytorch.Device toTorch() {
         Torch.ensureLoaded();
-        return new org.bytedeco.pytorch.Device(this == CUDA ? torch.DeviceType.CUDA : torch.DeviceType.CPU);
+        return this == CUDA ? new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA, (byte) cudaIndex)
+                : new org.bytedeco.pytorch.Device(torch.DeviceType.CPU);
     }
 }

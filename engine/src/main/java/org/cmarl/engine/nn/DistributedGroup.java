@@ -66,7 +66,9 @@ public final class DistributedGroup implements AutoCloseable {
         this.store = store;
         this.group = group;
         this.timeoutMillis = env.timeoutSeconds() * 1000L;
-        this.collectiveDevice = new org.bytedeco.pytorch.Device(nccl ? torch.DeviceType.CUDA : torch.DeviceType.CPU);
+        // NCCL's collectives run on this rank's GPU (Device.selectCudaDevice), Gloo's on the host
+        this.collectiveDevice = nccl ? new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA, (byte) Device.cudaIndex())
+                : new org.bytedeco.pytorch.Device(torch.DeviceType.CPU);
     }
 
     /**

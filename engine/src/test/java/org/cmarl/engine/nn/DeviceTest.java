@@ -73,4 +73,32 @@ class DeviceTest {
             Torch.setThreads(before);
         }
     }
+
+    @Test
+    void shouldTakeCudaLocalRankWhenTheHostShowsSeveralGpus() {
+        assertEquals(0, Device.cudaIndexFor(0, 8));
+        assertEquals(3, Device.cudaIndexFor(3, 8));
+        assertEquals(7, Device.cudaIndexFor(7, 8));
+    }
+
+    @Test
+    void shouldTakeCudaZeroWhenEachRankSeesItsOwnGpu() {
+        // rlm launch and srun --gpus-per-task=1 narrow CUDA_VISIBLE_DEVICES to one device per rank
+        assertEquals(0, Device.cudaIndexFor(5, 1));
+        assertEquals(0, Device.cudaIndexFor(0, 1));
+    }
+
+    @Test
+    void shouldRefuseWhenTheHostHasFewerGpusThanLocalRanks() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Device.cudaIndexFor(2, 2));
+        assertEquals("LOCAL_RANK 2 but this host shows 2 CUDA devices (cuda:0..cuda:1); start at most 2 ranks per "
+                + "host, or give each rank one device with CUDA_VISIBLE_DEVICES", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Device.cudaIndexFor(0, 0));
+        assertThrows(IllegalArgumentException.class, () -> Device.cudaIndexFor(-1, 4));
+    }
+
+    @Test
+    void shouldBuildTensorsOnCudaZeroWhenNoLauncherChoseAnother() {
+        assertEquals(0, Device.cudaIndex());
+    }
 }
