@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * s, one Adam step) on a uint8 mini-batch already in the off-heap 5-frame windows the trainer samples into
  * ({@link TransitionBatchBuffer}: s and s' are overlapping views of one buffer): the published
  * {@code train_q_network}.
- * Single-shot: each measurement is one update, in seconds. FLOP per update: {@code Flops.update} (about 4 forwards:
- * 1,080 GFLOP for Network3d at batch 64, 5,400 GFLOP for CommNet 5 agents), so GFLOP/s = that / score.
+ * Single-shot: each measurement is one update, in seconds. FLOP per update: {@link Flops#update} (about 4 forwards:
+ * 973 GFLOP for Network3d at batch 64, 4,865 GFLOP for CommNet 5 agents), so GFLOP/s = that / score.
  *
  * <p>Published (perf.json, 2 threads): batch 64 Network3d 1 agent 15.5 s, CommNet 5 agents 90.5 s; batch 32
  * 8.7 s and 38.1 s. Expected here: the same order or faster (channels-last convolution backward). Memory: the

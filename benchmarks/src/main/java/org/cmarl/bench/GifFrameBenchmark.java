@@ -34,11 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Expected: about 100-300 frames/s for one agent at 2 pixels per voxel on the 182 x 218 sample slice (a
  * 364 x 486 frame; ImageIO's LZW encoder takes most of it, filling the slice about 1 ms), about 2x more at 1 pixel
- * per voxel, and 10-30 frames/s for 5 agents (frames 5x wider). Measured 2026-11-26 on the shared 2-core Xeon
- * (load 6.5): 131 frames/s (1 agent, 2 px), 277 (1 agent, 1 px), 10 (5 agents, 2 px), 33 (5 agents, 1 px), against
- * 7,843 and 917 environment steps/s (EnvStepBenchmark, float32) in the same run. A CPU forward pass of the
- * published Network3d (about 5 evaluation steps/s here) dominates an evaluation step, so GIFs of one agent add a
- * few percent to evaluation time.
+ * per voxel, and 10-30 frames/s for 5 agents (frames 5x wider). A CPU forward pass of the published Network3d
+ * dominates an evaluation step, so GIFs of one agent add a few percent to evaluation time. Measured figures:
+ * benchmarks/README.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)

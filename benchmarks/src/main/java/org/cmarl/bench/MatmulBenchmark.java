@@ -2,7 +2,9 @@ package org.cmarl.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.cmarl.engine.nn.MatmulProbe;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.nn.Torch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -37,22 +39,30 @@ public class MatmulBenchmark {
     @Param({"0"})
     int threads;
 
-    private MatmulProbe probe;
+    /** The two random operands, owned by this state from setUp to tearDown. */
+    private Tensor a;
+    private Tensor b;
 
     @Setup(Level.Trial)
     public void setUp() {
         Torch.setThreads(threads);
-        probe = new MatmulProbe(n);
+        // Created outside any PointerScope: owned here, freed once in tearDown.
+        a = torch.randn(n, n);
+        b = torch.randn(n, n);
     }
 
+    /** One product; returns one element so the work cannot be skipped. */
     @Benchmark
     public float matmul(GflopCounter counter) {
-        counter.gflop += probe.flop() / 1e9;
-        return probe.run();
+        counter.gflop += 2.0 * n * n * n / 1e9;
+        try (PointerScope scope = new PointerScope()) {
+            return torch.mm(a, b).get(0).get(0).item_float();
+        }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        probe.close();
+        a.close();
+        b.close();
     }
 }

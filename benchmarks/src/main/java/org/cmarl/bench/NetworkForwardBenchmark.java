@@ -4,7 +4,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
-import org.cmarl.engine.nn.Flops;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;

@@ -653,7 +653,7 @@ public final class QNetwork implements AutoCloseable {
 
     /**
      * One trunk layer: conv, PReLU, and max-pool unless it is conv3. Consumes (closes) the wrapper {@code x}, not
-     * {@code weight}. Package-private for {@link LayerProfile}.
+     * {@code weight}.
      */
     Tensor convBlock(Tensor x, Tensor weight, int layer, boolean pool) {
         long[] padding = layer == 3 ? ZEROS3 : ONES3;
@@ -735,16 +735,24 @@ public final class QNetwork implements AutoCloseable {
         return Collections.unmodifiableList(parameters);
     }
 
-    /** conv{@code layer}'s weight (published layout). */
-    Tensor convWeight(int layer) {
-        return convW[layer];
-    }
-
     /** All three heads with their PReLUs: {@code (agents, batch, 512)} -> {@code (agents, batch, 6)}. */
     Tensor heads(Tensor x) {
         x = headPrelu(head(x, 0), headPrelu[0]);
         x = headPrelu(head(x, 1), headPrelu[1]);
         return head(x, 2);
+    }
+
+    /**
+     * One stage of the training forward pass on its own, for per-layer profiling (benchmarks' LayerProfileMain):
+     * stage 0..3 is conv{@code stage}'s block on {@code (batch*agents, channels, d, d, d)}, stage 4 the heads on
+     * {@code (agents, batch, 512)}. A conv stage consumes (closes) the wrapper {@code x}, as in the forward pass.
+     */
+    public Tensor forwardStage(int stage, Tensor x) {
+        checkOpen();
+        if (stage < 0 || stage > 4) {
+            throw new IllegalArgumentException("forward stage " + stage + ", expected 0..4 (conv0..conv3, heads)");
+        }
+        return stage < 4 ? convBlock(x, convW[stage], stage, stage < 3) : heads(x);
     }
 
     /** Team-reward attention logits, or null. */

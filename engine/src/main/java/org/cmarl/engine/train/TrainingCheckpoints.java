@@ -51,7 +51,7 @@ public final class TrainingCheckpoints {
             best = ((Number) e.get("best_validation_mm")).doubleValue();
             lr = ((Number) e.get("learning_rate")).doubleValue();
             if (!e.containsKey("episodes_done")) {
-                // written by an engine before 2026-12-01, which stored the next episode instead of the last one
+                // an older engine's checkpoint (no episodes_done): its episode is the next one, not the last finished
                 episodesDone = t.episode() - 1;
             }
         } else {

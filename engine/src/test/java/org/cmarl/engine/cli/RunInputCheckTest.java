@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every check of {@code --task train|eval} runs before the run folder is created: a rejected command prints one line,
- * exits with 2 and leaves {@code --log_dir} exactly as it was (issue 13). The flags, files and checkpoints below were
- * each accepted, or rejected only after the run folder existed, before.
+ * exits with 2 and leaves {@code --log_dir} exactly as it was. Each flag, file and checkpoint below is one such check
+ * (each was once accepted, or rejected only after the run folder existed).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunInputCheckTest {

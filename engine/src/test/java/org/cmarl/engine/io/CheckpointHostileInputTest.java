@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Crafted checkpoints of issue 13: each reproduces one way a tiny file made the reader hang, exhaust the heap, throw
- * an internal error or print raw bytes. Each must now end in a one-line {@link CheckpointException} naming the file,
+ * Crafted checkpoints: each reproduces one way a tiny file made the reader hang, exhaust the heap, throw
+ * an internal error or print raw bytes. Each must end in a one-line {@link CheckpointException} naming the file,
  * quickly (every test has a timeout) and without allocating what the file asks for.
  */
 class CheckpointHostileInputTest {

@@ -15,10 +15,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class QNetworkParityTest {
     /**
-     * About 4 times the largest difference measured against PyTorch 1.13's float32 Q-values (2026-12-01, 2-core
-     * x86-64, libtorch 2.10 CPU): 4.62e-7 for Network3d and 4.77e-7 for CommNet (about 2 float32 ulps of the
-     * values), the same for the zip and legacy files. A regression of a few ulps fails; the former 1e-4 let through
-     * errors 200 times larger than the real one.
+     * About 4 times the largest difference measured against PyTorch 1.13's float32 Q-values (2-core x86-64,
+     * libtorch 2.10 CPU): 4.62e-7 for Network3d and 4.77e-7 for CommNet (about 2 float32 ulps of the values), the
+     * same for the zip and legacy files. A regression of a few ulps fails; a loose 1e-4 would let through errors
+     * 200 times larger than the real one.
      */
     static final double Q_TOLERANCE = 2e-6;
 

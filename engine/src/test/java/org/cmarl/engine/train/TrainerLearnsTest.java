@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stationary target a few hundred updates can fit), small batches with frequent updates, a fast epsilon decay.
  * Command-line equivalent: {@link #CLI}.
  *
- * <p>Measured (2026-12-01, quiet 2-core Xeon, {@code bash .ci/run}): greedy mean final distance 27.31 mm before,
+ * <p>Measured (quiet 2-core Xeon, {@code bash .ci/run}): greedy mean final distance 27.31 mm before,
  * 6.78 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss 0.3263 in epoch 1, 0.2095 in
  * epoch 3 (the same figures in every run: the run is deterministic); 97% of the time in the updates (107 s).
  */
@@ -58,8 +58,8 @@ class TrainerLearnsTest {
 
     /**
      * The same run with {@code --precision bf16 --train_precision bf16}: bf16 acting, bf16 updates (autocast).
-     * Skipped on CPUs without native bfloat16, where oneDNN would emulate it slowly. Measured (2026-12-01, quiet 2-core
-     * Xeon with AMX, {@code bash .ci/run}): greedy mean final distance 24.75 mm before, 12.65 mm after; mean loss
+     * Skipped on CPUs without native bfloat16, where oneDNN would emulate it slowly. Measured (quiet 2-core Xeon with
+     * AMX, {@code bash .ci/run}): greedy mean final distance 24.75 mm before, 12.65 mm after; mean loss
      * 0.2870 in epoch 1, 0.2443 in epoch 3; updates 40 s (float32, above: 27.31 / 6.78 mm, 0.3263 / 0.2095, 107 s;
      * the untrained policy differs too, as it acts in bf16).
      */

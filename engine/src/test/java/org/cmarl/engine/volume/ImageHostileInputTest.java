@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crafted images and lists of issue 13: damaged gzip streams that were accepted, a gzip bomb that took gigabytes
+ * Crafted images and lists: damaged gzip streams that were accepted, a gzip bomb that took gigabytes
  * before it was refused, non-finite affines, a byte order mark in a list. Each is refused with one
  * {@link ImageFormatException} naming the file, within a timeout, and the bombs without allocating what they ask for.
  */

@@ -1,4 +1,6 @@
-package org.cmarl.engine.nn;
+package org.cmarl.bench;
+
+import org.cmarl.engine.nn.NetworkConfig;
 
 /**
  * Floating-point operation counts of the networks (a multiply-add counts 2), for GFLOP/s figures. Per
@@ -40,7 +42,7 @@ public final class Flops {
     }
 
     /**
-     * One DQN update ({@link DqnLearner#update}): target forward, online forward, online backward. The backward
+     * One DQN update ({@link org.cmarl.engine.nn.DqnLearner#update}): target forward, online forward, online backward. The backward
      * pass costs two forwards (input and weight gradients) except conv0, whose input needs no gradient.
      */
     public static long update(NetworkConfig config, int batch) {
