@@ -6,12 +6,12 @@
  *       histories, the all-agents oscillation test, the jump, scale stepping; frames written as a 4-slot ring into
  *       the caller's network-input memory.</li>
  *   <li>{@link org.cmarl.engine.env.EnvConfig}, {@link org.cmarl.engine.env.Mode},
- *       {@link org.cmarl.engine.env.FrameType}, {@link org.cmarl.engine.env.Spawn},
+ *       {@link org.cmarl.engine.observation.FrameType}, {@link org.cmarl.engine.env.Spawn},
  *       {@link org.cmarl.engine.env.Actions}: what an environment is asked to do.</li>
  *   <li>{@link org.cmarl.engine.env.RoiWindow} (crop geometry with the clamping phase-shift quirk),
  *       {@link org.cmarl.engine.env.RoiExtractor} (row copies from the volume's off-heap plane),
  *       {@link org.cmarl.engine.env.DecimatedPlane} (per-image re-layout that makes scale 2/3 rows
- *       contiguous, built lazily one phase at a time once a phase is used often enough), {@link org.cmarl.engine.env.ObservationLayout} (offsets of the network input).</li>
+ *       contiguous, built lazily one phase at a time once a phase is used often enough), {@link org.cmarl.engine.observation.ObservationLayout} (offsets of the network input).</li>
  * </ul>
  * Reproduced quirks of the published system are marked {@code [quirk]} at the lines that reproduce them. Plain
  * Java: nothing here touches libtorch.

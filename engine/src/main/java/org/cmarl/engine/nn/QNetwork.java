@@ -13,6 +13,7 @@ import java.util.function.UnaryOperator;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -23,6 +24,8 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.io.DType;
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.ObservationGeometry;
 
 /**
  * Network3d and CommNet (SPEC.md section 4) written as libtorch ops, for any number of agents.
@@ -89,12 +92,12 @@ public final class QNetwork implements AutoCloseable {
         this.config = config;
         this.device = device;
         this.agents = config.agents();
-        int[] convIn = {NetworkConfig.FRAMES, 32, 32, 64};
+        int[] convIn = {ObservationGeometry.FRAMES, 32, 32, 64};
         int[] convOut = {32, 32, 64, 64};
         int[] kernel = {5, 5, 4, 3};
         int widen = config.isCommNet() ? 2 : 1;
         int[] fcIn = {TRUNK_FEATURES * widen, FC1_OUT * widen, FC2_OUT * widen};
-        int[] fcOut = {FC1_OUT, FC2_OUT, NetworkConfig.ACTIONS};
+        int[] fcOut = {FC1_OUT, FC2_OUT, ObservationGeometry.ACTIONS};
         try (PointerScope scope = new PointerScope()) {
             for (int l = 0; l < 4; l++) {
                 int k = kernel[l];
@@ -410,28 +413,68 @@ public final class QNetwork implements AutoCloseable {
      * Q-values of the first {@code batch} observations of {@code observations}, without gradient, written to
      * {@code qOut[(b * agents + a) * 6 + action]}.
      *
-     * @param framePhase slot of the oldest frame, 0..3 (0 when frames are stored oldest first); see
-     *                   {@link ObservationBuffer}
+     * <p>Each batch entry's frame order is its {@link FrameRing#oldestSlot()} ({@link ObservationBuffer#ring}):
+     * <ul>
+     *   <li>all entries with the same oldest slot {@code p} (one environment acting, or rows copied oldest first):
+     *       conv0 reads the ring as it is with its input-channel weights rolled by {@code p},
+     *       {@code W'[:, c] = W[:, (c - p) & 3]}: no copy of the input, and bit for bit what this path has always
+     *       computed for {@code p} ({@code p = 0} is the published order);</li>
+     *   <li>entries at different phases (several environments stepped together): the frames are gathered into the
+     *       published order first (one {@code index_select}, 4 x 45^3 values per agent and entry) and conv0 uses the
+     *       published weights: bit for bit the forward of a buffer holding the same frames oldest first.</li>
+     * </ul>
+     * Rolled weights and gathered frames are the same function, rounded differently (the channel sum runs in
+     * another order): within ~1e-6 relative, not bit-identical.
      */
-    public void forward(ObservationBuffer observations, int batch, int framePhase, float[] qOut) {
+    public void forward(ObservationBuffer observations, int batch, float[] qOut) {
         checkOpen();
         if (observations.agents() != agents) {
             throw new IllegalArgumentException("observations hold " + observations.agents() + " agents, " + describe()
                     + " needs " + agents);
         }
-        int n = batch * agents * NetworkConfig.ACTIONS;
+        int n = batch * agents * ObservationGeometry.ACTIONS;
         if (qOut.length < n) {
             throw new IllegalArgumentException("qOut has " + qOut.length + " values, needs " + n);
         }
-        if (framePhase < 0 || framePhase >= NetworkConfig.FRAMES) {
-            throw new IllegalArgumentException("framePhase=" + framePhase + ", expected 0..3");
+        if (batch < 1 || batch > observations.capacityBatch()) {
+            throw new IllegalArgumentException("batch=" + batch + ", capacity " + observations.capacityBatch());
+        }
+        final int phase = observations.ring(0).oldestSlot();
+        boolean samePhase = true;
+        for (int b = 1; b < batch; b++) {
+            samePhase &= observations.ring(b).oldestSlot() == phase;
         }
         InferenceWeights w = inferenceWeights();
         // InferenceMode, not only no-grad: no version counters or view tracking on the temporaries.
         try (PointerScope scope = new PointerScope(); InferenceMode inference = new InferenceMode()) {
-            Tensor q = inferenceTensor(observations.tensor(batch), framePhase, w).cpu().contiguous();
+            Tensor input = observations.tensor(batch);
+            Tensor q = samePhase ? inferenceTensor(input, phase, w).cpu().contiguous()
+                    : inferenceTensor(oldestFirst(input, observations, batch), 0, w).cpu().contiguous();
             new FloatPointer(q.data_ptr()).capacity(n).get(qOut, 0, n);
         }
+    }
+
+    /** The first {@code batch} entries with every agent's frames gathered oldest first, in the caller's scope. */
+    private Tensor oldestFirst(Tensor input, ObservationBuffer observations, int batch) {
+        final int frames = ObservationGeometry.FRAMES;
+        long[] order = new long[batch * agents * frames];
+        for (int b = 0; b < batch; b++) {
+            int p = observations.ring(b).oldestSlot();
+            for (int a = 0; a < agents; a++) {
+                int base = (b * agents + a) * frames;
+                for (int k = 0; k < frames; k++) {
+                    order[base + k] = base + ObservationGeometry.slotOf(p, k);
+                }
+            }
+        }
+        Tensor index;
+        try (LongPointer values = new LongPointer(order)) {
+            index = torch.from_blob(values, new long[] {order.length}, new TensorOptions(torch.ScalarType.Long))
+                    .clone();
+        }
+        return input.reshape(order.length, ObservationGeometry.FRAME_VOXELS).index_select(0, index)
+                .reshape(batch, agents, frames,
+                ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS);
     }
 
     /**
@@ -543,8 +586,8 @@ public final class QNetwork implements AutoCloseable {
             }
         }
         long batch = in.size(0);
-        Tensor x = in.reshape(batch * agents, NetworkConfig.FRAMES, NetworkConfig.ROI_VOXELS,
-                NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS);
+        Tensor x = in.reshape(batch * agents, ObservationGeometry.FRAMES, ObservationGeometry.ROI_VOXELS,
+                ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS);
         if (ownInput) {
             in.close();
         }
@@ -590,7 +633,7 @@ public final class QNetwork implements AutoCloseable {
 
     /** Q-values {@code (batch, agents, 6)} on this network's device, in the caller's PointerScope. */
     Tensor forwardTensor(Tensor observationsHost, int framePhase) {
-        if (framePhase < 0 || framePhase >= NetworkConfig.FRAMES) {
+        if (framePhase < 0 || framePhase >= ObservationGeometry.FRAMES) {
             throw new IllegalArgumentException("framePhase=" + framePhase + ", expected 0..3");
         }
         // Memory: each intermediate's Java wrapper is closed as soon as the next op has consumed it, instead of at
@@ -609,8 +652,8 @@ public final class QNetwork implements AutoCloseable {
             }
         }
         long batch = in.size(0);
-        Tensor x = in.reshape(batch * agents, NetworkConfig.FRAMES, NetworkConfig.ROI_VOXELS,
-                NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS);
+        Tensor x = in.reshape(batch * agents, ObservationGeometry.FRAMES, ObservationGeometry.ROI_VOXELS,
+                ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS);
         if (ownInput) {
             in.close();
         }

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * (episode, step, agent) so that a sampled frame says which observation it was re-created from.
  */
 class ReplayMemoryTest {
-    private static final int FB = ReplayMemory.FRAME_BYTES;
+    private static final int FB = ObservationGeometry.FRAME_VOXELS;
 
     /** Writes a frame whose first 5 bytes are (imageId, x, y, z, scale) and whose last byte is 0x5A. */
     private static final FrameSource TAGGED = (imageId, x, y, z, scale, dest) -> {
@@ -68,7 +69,7 @@ class ReplayMemoryTest {
             int[] actions = new int[batch * agents];
             float[] rewards = new float[batch * agents];
             boolean[] terminal = new boolean[batch * agents];
-            m.sample(batch, new SplittableRandom(seed), TAGGED, w.address(), actions, rewards, terminal);
+            m.sample(batch, new SplittableRandom(seed), TAGGED, w, 0, actions, rewards, terminal);
             int minStep = Integer.MAX_VALUE;
             for (int b = 0; b < batch; b++) {
                 long wb = w.address() + b * windowBytes;
@@ -140,7 +141,7 @@ class ReplayMemoryTest {
             writeEpisodes(m, 1, 1);
             // a reused buffer: the zero frames must be written, not assumed
             UnsafeApi.setMemory(w.address(), 5L * FB, (byte) 0x33);
-            m.sample(1, new SplittableRandom(0), TAGGED, w.address(), new int[1], new float[1], new boolean[1]);
+            m.sample(1, new SplittableRandom(0), TAGGED, w, 0, new int[1], new float[1], new boolean[1]);
             for (int f = 0; f < 5; f++) {
                 checkFrame(w.address() + (long) f * FB, 0, f - 3, 0);
             }
@@ -198,7 +199,7 @@ class ReplayMemoryTest {
         try (ReplayMemory m = new ReplayMemory(100, 1)) {
             writeEpisodes(m, 1, 3);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> m.sample(4, new SplittableRandom(0), TAGGED, 0, new int[4], new float[4], new boolean[4]));
+                    () -> m.sample(4, new SplittableRandom(0), TAGGED, null, 0, new int[4], new float[4], new boolean[4]));
             assertEquals("batch of 4 requested, 3 transitions stored", e.getMessage());
         }
     }
