@@ -26,6 +26,23 @@ class ObservationBufferTest {
     }
 
     @Test
+    void shouldHandEachEntryOutAsARingOverItsOwnBytesWhenAskedForRings() {
+        try (ObservationBuffer obs = ObservationBuffer.allocate(3, 2, FrameType.UINT8)) {
+            for (int b = 0; b < 3; b++) {
+                assertEquals(obs.address() + obs.frameOffsetBytes(b, 0, 0), obs.ring(b).address());
+                assertEquals(0, obs.ring(b).oldestSlot());
+                assertEquals(2, obs.ring(b).layout().agents());
+            }
+            obs.ring(1).advance();
+            assertEquals(1, obs.ring(1).oldestSlot(), "each entry carries its own phase");
+            assertEquals(0, obs.ring(2).oldestSlot());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> obs.ring(3));
+            assertEquals("batch entry 3, capacity 3", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> obs.ring(-1));
+        }
+    }
+
+    @Test
     void shouldThrowIllegalStateWhenUsedAfterCloseAndIgnoreSecondClose() {
         ObservationBuffer obs = ObservationBuffer.allocate(1, 1, FrameType.UINT8);
         obs.close();

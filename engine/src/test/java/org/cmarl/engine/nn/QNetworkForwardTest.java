@@ -46,6 +46,39 @@ class QNetworkForwardTest {
     }
 
     @Test
+    void shouldEqualTheOldestFirstForwardBitForBitWhenEntriesSitAtDifferentPhases() {
+        int agents = 2;
+        int batch = 4;
+        byte[] frames = randomFrames(batch * agents * 4, 13);
+        try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.COMMNET, agents), 5, Device.CPU);
+             ObservationBuffer canonical = ObservationBuffer.allocate(batch, agents, FrameType.UINT8);
+             ObservationBuffer rings = ObservationBuffer.allocate(batch, agents, FrameType.UINT8)) {
+            canonical.buffer().putBytes(0, frames);
+            int[] phases = {2, 0, 3, 1};
+            for (int b = 0; b < batch; b++) {
+                for (int a = 0; a < agents; a++) {
+                    for (int k = 0; k < 4; k++) {
+                        rings.buffer().putBytes((int) rings.frameOffsetBytes(b, a, (phases[b] + k) % 4), frames,
+                                (int) canonical.frameOffsetBytes(b, a, k), FRAME_BYTES);
+                    }
+                }
+                rings.ring(b).setOldestSlot(phases[b]);
+            }
+            float[] expected = new float[batch * agents * 6];
+            float[] q = new float[batch * agents * 6];
+            net.forward(canonical, batch, expected);
+            net.forward(rings, batch, q);
+            assertArrayEquals(expected, q, 0f);
+            // a prefix whose entries share one phase takes the rolled-weights path: the same values within rounding
+            float[] first = new float[agents * 6];
+            net.forward(rings, 1, first);
+            float[] expectedFirst = new float[agents * 6];
+            net.forward(canonical, 1, expectedFirst);
+            assertArrayEquals(expectedFirst, first, 1e-5f);
+        }
+    }
+
+    @Test
     void shouldEqualMeanCommunicationWhenAttentionLogitsAreEqual() {
         // softmax of equal logits is uniform, so attention communication is the plain mean over agents.
         int agents = 3;

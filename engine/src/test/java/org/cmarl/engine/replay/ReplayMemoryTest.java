@@ -195,6 +195,35 @@ class ReplayMemoryTest {
     }
 
     @Test
+    void shouldRefuseSamplingWhenTheWindowsDoNotFitInTheBlockFromTheOffset() {
+        try (ReplayMemory m = new ReplayMemory(10, 1);
+             NativeBlock w = NativeBlock.allocate(2L * 5 * FB + 8, 64)) {
+            writeEpisodes(m, 1, 4);
+            m.sample(2, new SplittableRandom(0), TAGGED, w, 8, new int[4], new float[4], new boolean[4]); // fits
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> m.sample(2, new SplittableRandom(0), TAGGED, w, 9, new int[4], new float[4],
+                            new boolean[4]));
+            assertEquals("windows block of 911258 bytes at offset 9 is too small: 2 transitions x 1 agents x 5 uint8 "
+                    + "frames need 911250 bytes", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> m.sample(2, new SplittableRandom(0), TAGGED, w, -1,
+                    new int[4], new float[4], new boolean[4]));
+            assertThrows(IllegalArgumentException.class, () -> m.sample(2, new SplittableRandom(0), TAGGED, null, 0,
+                    new int[4], new float[4], new boolean[4]));
+        }
+    }
+
+    @Test
+    void shouldRefuseSamplingWhenTheWindowsBlockIsClosed() {
+        try (ReplayMemory m = new ReplayMemory(10, 1)) {
+            writeEpisodes(m, 1, 4);
+            NativeBlock w = NativeBlock.allocate(5L * FB, 64);
+            w.close();
+            assertThrows(IllegalStateException.class, () -> m.sample(1, new SplittableRandom(0), TAGGED, w, 0,
+                    new int[1], new float[1], new boolean[1]));
+        }
+    }
+
+    @Test
     void shouldRejectBatchLargerThanStoredTransitions() {
         try (ReplayMemory m = new ReplayMemory(100, 1)) {
             writeEpisodes(m, 1, 3);
