@@ -3,7 +3,8 @@ package org.cmarl.engine.env;
 import org.cmarl.engine.observation.ObservationGeometry;
 
 /**
- * The six discrete moves ({@link ObservationGeometry#ACTIONS}, SPEC.md section 3): index -> axis and sign. A move goes {@code step} voxels.
+ * The six discrete moves ({@link ObservationGeometry#ACTIONS}, SPEC.md section 3): index -> axis and sign. A move
+ * goes {@code step} voxels.
  * <pre>
  *   0: z+   1: y+   2: x+   3: x-   4: y-   5: z-
  * </pre>

@@ -432,7 +432,7 @@ public final class LandmarkEnv implements AutoCloseable {
         return true;
     }
 
-    /** [quirk] SPEC.md section 3 point 6: to the LOWEST max-Q location of the last 4 ({@link AgentHistory#jumpEntry}). */
+    /** [quirk] SPEC.md section 3 point 6: to the LOWEST max-Q entry of the last 4 ({@link AgentHistory#jumpEntry}). */
     private void jumpToLowestMaxQ(int a) {
         final AgentHistory h = histories[a];
         final int entry = h.jumpEntry();

@@ -3,6 +3,7 @@ package org.cmarl.engine.nn;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
 import org.cmarl.engine.observation.ObservationGeometry;
 
 /**
@@ -38,8 +39,7 @@ public final class TransitionBatchBuffer implements AutoCloseable {
     /** Frames of one window: the 4 of the state and the newest of the next state. */
     public static final int WINDOW_FRAMES = ObservationGeometry.FRAMES + 1;
     /** Bytes of one uint8 45^3 frame. */
-    public static final long FRAME_BYTES = (long) ObservationGeometry.ROI_VOXELS * ObservationGeometry.ROI_VOXELS
-            * ObservationGeometry.ROI_VOXELS;
+    public static final long FRAME_BYTES = ObservationGeometry.frameBytes(FrameType.UINT8);
 
     private final int capacityBatch;
     private final int agents;
@@ -57,8 +57,8 @@ public final class TransitionBatchBuffer implements AutoCloseable {
             throw new IllegalArgumentException("transition batch of " + capacityBatch + " x " + agents
                     + " agents needs " + bytes + " bytes, at most " + Integer.MAX_VALUE + " supported");
         }
-        long[] shape = {capacityBatch, agents, WINDOW_FRAMES, ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS,
-            ObservationGeometry.ROI_VOXELS};
+        long[] shape = {capacityBatch, agents, WINDOW_FRAMES, ObservationGeometry.ROI_VOXELS,
+            ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS};
         // on CUDA page-locked: the host -> device copies of the forward passes are DMA transfers
         this.block = HostTensorBlock.allocate(shape, torch.ScalarType.Byte, bytes, device);
         this.view = HostTensorBlock.view(block, shape, torch.ScalarType.Byte);

@@ -165,11 +165,11 @@ public final class ReplayMemory implements AutoCloseable {
 
     /**
      * Samples {@code batchSize} transitions uniformly (with replacement, as the published memory does) and writes,
-     * for each transition and agent, ONE window of 5 uint8 frames into {@code windows} from {@code offsetBytes} on, laid out
-     * {@code (batch, agents, 5, 45, 45, 45)} C order: window frames 0..3 are the state (frames of steps t-3..t, oldest
-     * first) and frames 1..4 the next state (steps t-2..t+1), so each frame the two share is extracted once. Frames
-     * before the episode's start are zeros. Actions, rewards and terminal flags go to {@code [batch * agents]} arrays
-     * (row b, agent a at {@code b * agents + a}). The learner reads the windows through
+     * for each transition and agent, ONE window of 5 uint8 frames into {@code windows} from {@code offsetBytes} on,
+     * laid out {@code (batch, agents, 5, 45, 45, 45)} C order: window frames 0..3 are the state (frames of steps
+     * t-3..t, oldest first) and frames 1..4 the next state (steps t-2..t+1), so each frame the two share is extracted
+     * once. Frames before the episode's start are zeros. Actions, rewards and terminal flags go to
+     * {@code [batch * agents]} arrays (row b, agent a at {@code b * agents + a}). The learner reads the windows through
      * {@code nn.TransitionBatchBuffer}: {@link #windowBytes(int, int)} bytes from {@code offsetBytes}.
      *
      * @param windows the block that owns the destination (still the caller's); checked open and large enough here,
