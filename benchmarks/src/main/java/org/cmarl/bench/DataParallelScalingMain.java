@@ -20,6 +20,7 @@ import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
+import org.cmarl.engine.observation.FrameType;
 
 /**
  * Data-parallel scaling, measured in one run: for Network3d (1 agent) and CommNet (5 agents), the bytes of one
@@ -141,8 +142,8 @@ public final class DataParallelScalingMain {
         Batch(NetworkConfig config, int batch, int seed) {
             int agents = config.agents();
             this.batch = batch;
-            s = ObservationBuffer.allocate(batch, agents, ObservationBuffer.ElementType.UINT8);
-            next = ObservationBuffer.allocate(batch, agents, ObservationBuffer.ElementType.UINT8);
+            s = ObservationBuffer.allocate(batch, agents, FrameType.UINT8);
+            next = ObservationBuffer.allocate(batch, agents, FrameType.UINT8);
             SplittableRandom random = new SplittableRandom(seed);
             long bytes = (long) batch * agents * 4 * 45 * 45 * 45;
             for (long i = 0; i < bytes; i++) {

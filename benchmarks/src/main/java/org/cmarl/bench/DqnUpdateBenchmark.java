@@ -6,10 +6,11 @@ import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
-import org.cmarl.engine.nn.TransitionBatchBuffer;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
+import org.cmarl.engine.nn.TransitionBatchBuffer;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -87,7 +88,7 @@ public class DqnUpdateBenchmark {
         rewards = new float[n];
         terminal = new boolean[n];
         for (int i = 0; i < n; i++) {
-            actions[i] = i % NetworkConfig.ACTIONS;
+            actions[i] = i % ObservationGeometry.ACTIONS;
             rewards[i] = (i % 5 - 2) * 0.3f;
             terminal[i] = i % 7 == 0;
         }

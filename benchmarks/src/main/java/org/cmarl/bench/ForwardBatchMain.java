@@ -13,6 +13,7 @@ import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.Precision;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.Torch;
+import org.cmarl.engine.observation.FrameType;
 
 /**
  * Forward time per observation against the batch size (what {@code --batch_episodes} trades), fp32 and bf16
@@ -39,7 +40,7 @@ public final class ForwardBatchMain {
                 Torch.threads(), reps, Machine.loadAverage());
         System.out.println("batch  fp32 wall  fp32 cpu  bf16 wall  bf16 cpu  fp32/bf16 (cpu)");
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 1, Device.CPU);
-             ObservationBuffer obs = ObservationBuffer.allocate(max, 1, ObservationBuffer.ElementType.FLOAT32)) {
+             ObservationBuffer obs = ObservationBuffer.allocate(max, 1, FrameType.FLOAT32)) {
             SplittableRandom r = new SplittableRandom(3);
             for (long i = 0; i < (long) max * 4 * 45 * 45 * 45; i++) {
                 obs.buffer().putFloat((int) (4 * i), r.nextInt(256));
@@ -49,13 +50,13 @@ public final class ForwardBatchMain {
                 double[][] t = new double[2][];
                 for (Precision p : Precision.values()) {
                     net.setPrecision(p);
-                    net.forward(obs, b, 0, q);
+                    net.forward(obs, b, q);
                     double[] wall = new double[reps];
                     double[] cpu = new double[reps];
                     for (int i = 0; i < reps; i++) {
                         long w = System.nanoTime();
                         long c = mx.getCurrentThreadCpuTime();
-                        net.forward(obs, b, 0, q);
+                        net.forward(obs, b, q);
                         cpu[i] = (mx.getCurrentThreadCpuTime() - c) / 1e6 / b;
                         wall[i] = (System.nanoTime() - w) / 1e6 / b;
                     }

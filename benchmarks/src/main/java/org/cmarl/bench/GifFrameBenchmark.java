@@ -7,10 +7,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.cmarl.engine.env.EnvConfig;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
+import org.cmarl.engine.observation.FrameType;
 import org.cmarl.engine.viz.EpisodeFrameRenderer;
 import org.cmarl.engine.viz.GifSequenceWriter;
 import org.cmarl.engine.volume.Volume;

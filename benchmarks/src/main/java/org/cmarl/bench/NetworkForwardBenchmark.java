@@ -8,6 +8,8 @@ import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.Torch;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -56,18 +58,18 @@ public class NetworkForwardBenchmark {
         String[] parts = model.split(":");
         NetworkConfig config = NetworkConfig.of(Architecture.parse(parts[0]), Integer.parseInt(parts[1]));
         network = QNetwork.create(config, 1, Device.CPU);
-        observations = ObservationBuffer.allocate(1, config.agents(), ObservationBuffer.ElementType.FLOAT32);
+        observations = ObservationBuffer.allocate(1, config.agents(), FrameType.FLOAT32);
         long n = observations.capacityBatch() * (long) config.agents() * 4 * 45 * 45 * 45;
         for (int i = 0; i < n; i++) {
             observations.buffer().putFloat(4 * i, (i * 37) % 256);
         }
-        q = new float[config.agents() * NetworkConfig.ACTIONS];
+        q = new float[config.agents() * ObservationGeometry.ACTIONS];
         gflopPerForward = Flops.forward(config, 1) / 1e9;
     }
 
     @Benchmark
     public float forward(GflopCounter counter) {
-        network.forward(observations, 1, 0, q);
+        network.forward(observations, 1, q);
         counter.gflop += gflopPerForward;
         return q[0];
     }

@@ -119,7 +119,7 @@ public class ReplaySampleBenchmark {
     /** Draws 64 transitions and writes their 5-frame windows (145.8 MB): the trainer's sampling. */
     @Benchmark
     public int sample() {
-        memory.sample(batch, random, frames, windows.address(), actions, rewards, terminal);
+        memory.sample(batch, random, frames, windows, 0, actions, rewards, terminal);
         return actions[0];
     }
 

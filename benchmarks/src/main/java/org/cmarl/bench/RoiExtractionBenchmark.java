@@ -4,10 +4,11 @@ import java.util.concurrent.TimeUnit;
 
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.env.DecimatedPlane;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.RoiExtractor;
 import org.cmarl.engine.env.RoiWindow;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.Volume;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -63,7 +64,7 @@ public class RoiExtractionBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         volume = BenchVolumes.sampleOrSynthetic();
-        frameBytes = RoiExtractor.frameBytes(frameType);
+        frameBytes = ObservationGeometry.frameBytes(frameType);
         frame = NativeBlock.allocate(frameBytes, 64);
         window = new RoiWindow();
         int x = position.equals("INTERIOR") ? volume.nx() / 2 : 5;

@@ -3,10 +3,11 @@ package org.cmarl.bench;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.UnsafeApi;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.RoiExtractor;
 import org.cmarl.engine.env.RoiWindow;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.Volume;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 4, time = 1)
 public class RoiRowFloorBenchmark {
-    private static final int N = RoiWindow.SIZE;
+    private static final int N = ObservationGeometry.ROI_VOXELS;
 
     private Volume volume;
     private NativeBlock frame;
@@ -52,7 +53,7 @@ public class RoiRowFloorBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         volume = BenchVolumes.sampleOrSynthetic();
-        frameBytes = RoiExtractor.frameBytes(FrameType.UINT8);
+        frameBytes = ObservationGeometry.frameBytes(FrameType.UINT8);
         frame = NativeBlock.allocate(frameBytes, 64);
         window = new RoiWindow();
         window.set(1, volume.nx() / 2, volume.ny() / 2, volume.nz() / 2, volume.nx(), volume.ny(), volume.nz());

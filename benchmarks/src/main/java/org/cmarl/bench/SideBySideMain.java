@@ -26,7 +26,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.agrona.BufferUtil;
 import org.cmarl.engine.env.EnvConfig;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
@@ -36,6 +35,7 @@ import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
 import org.cmarl.engine.io.PtReader;
+import org.cmarl.engine.memory.NativeBlock;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DqnLearner;
@@ -46,6 +46,9 @@ import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
 import org.cmarl.engine.nn.TransitionBatchBuffer;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationLayout;
 import org.cmarl.engine.volume.FileList;
 import org.cmarl.engine.volume.FileType;
 import org.cmarl.engine.volume.LandmarkReader;
@@ -224,7 +227,7 @@ public final class SideBySideMain {
         Torch.setThreads(threads);
         NetworkConfig config = NetworkConfig.of(Architecture.parse(model), agents);
         try (QNetwork net = QNetwork.create(config, 1, Device.CPU);
-             ObservationBuffer obs = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.FLOAT32)) {
+             ObservationBuffer obs = ObservationBuffer.allocate(1, agents, FrameType.FLOAT32)) {
             SplittableRandom r = new SplittableRandom(2);
             for (int i = 0; i < agents * 4 * 45 * 45 * 45; i++) {
                 obs.buffer().putFloat(4 * i, r.nextInt(256));
@@ -232,7 +235,7 @@ public final class SideBySideMain {
             float[] q = new float[agents * 6];
             DoubleSupplier one = () -> {
                 long t = System.nanoTime();
-                net.forward(obs, 1, 0, q);
+                net.forward(obs, 1, q);
                 return (System.nanoTime() - t) / 1e6;
             };
             double fp32 = median(one, reps);
@@ -346,14 +349,16 @@ public final class SideBySideMain {
         try (FileChannel ch = FileChannel.open(obsFile, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_WRITE, 0, rowBytes);
             long address = BufferUtil.address(buf);
+            // the mapping stays the channel's: the block only lends the evaluator a bounds-checked row over it
+            NativeBlock mapped = NativeBlock.ofForeign(address, rowBytes, 64, () -> { });
+            FrameRing row = new FrameRing(mapped, 0, new ObservationLayout(1, FrameType.FLOAT32));
             python("{\"op\":\"eval_open\",\"model_file\":\"" + model + "\",\"obs_file\":\"" + obsFile
                     + "\",\"threads\":" + threads + "}");
             double[] seconds = {0};
             BatchQFunction torchQ = new BatchQFunction() {
                 @Override public int agents() { return 1; }
                 @Override public int capacityBatch() { return 1; }
-                @Override public long inputRowAddress(int b) { return address; }
-                @Override public long inputRowBytes() { return rowBytes; }
+                @Override public FrameRing inputRow(int b) { return row; }
 
                 @Override
                 public void forward(int batch, float[] qOut) {
@@ -371,6 +376,7 @@ public final class SideBySideMain {
             };
             new Evaluator(torchQ, Mode.EVAL, 200).run(images, spawns, null, null);
             python("{\"op\":\"eval_close\"}");
+            mapped.close();
             return seconds[0];
         } finally {
             Files.deleteIfExists(obsFile);

@@ -6,7 +6,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.cmarl.engine.env.EnvConfig;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
@@ -16,9 +15,11 @@ import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
-import org.cmarl.engine.nn.TransitionBatchBuffer;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
+import org.cmarl.engine.nn.TransitionBatchBuffer;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
 import org.cmarl.engine.train.ReplayBatchPrefetcher;
@@ -117,16 +118,16 @@ public class TrainCycleBenchmark {
         target = QNetwork.create(config, 1, Device.CPU);
         target.copyWeightsFrom(online);
         learner = new DqnLearner(online, target, DqnLearner.DEFAULT_LEARNING_RATE, TeamReward.NONE);
-        actInput = ObservationBuffer.allocate(1, AGENTS, ObservationBuffer.ElementType.FLOAT32);
+        actInput = ObservationBuffer.allocate(1, AGENTS, FrameType.FLOAT32);
         env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, AGENTS, false, FrameType.FLOAT32, 200, false),
-                actInput.block(), 0);
+                actInput.ring(0));
         replay = new ReplayMemory(100_000, AGENTS);
         frames = new RoiFrameSource(List.of(volume));
         transitions = TransitionBatchBuffer.allocate(batch, AGENTS);
         batches = new ReplayBatchPrefetcher(replay, frames, batch, AGENTS, Device.CPU);
         random = new SplittableRandom(1);
         actions = new int[AGENTS];
-        q = new float[AGENTS * NetworkConfig.ACTIONS];
+        q = new float[AGENTS * ObservationGeometry.ACTIONS];
         rewards = new float[AGENTS];
         terminal = new boolean[AGENTS];
         x = new int[AGENTS];
@@ -163,13 +164,13 @@ public class TrainCycleBenchmark {
         long t0 = System.nanoTime();
         if (random.nextDouble() < eps) {
             for (int a = 0; a < AGENTS; a++) {
-                actions[a] = random.nextInt(NetworkConfig.ACTIONS);
+                actions[a] = random.nextInt(ObservationGeometry.ACTIONS);
             }
             java.util.Arrays.fill(q, 0f);
         } else {
-            online.forward(actInput, 1, env.oldestSlot(), q);
+            online.forward(actInput, 1, q);
             for (int a = 0; a < AGENTS; a++) {
-                actions[a] = Evaluator.argmax(q, a * NetworkConfig.ACTIONS);
+                actions[a] = Evaluator.argmax(q, a * ObservationGeometry.ACTIONS);
             }
         }
         long t1 = System.nanoTime();
@@ -220,7 +221,7 @@ public class TrainCycleBenchmark {
         }
         long t0 = System.nanoTime();
         if (!prefetch) {
-            replay.sample(batch, random, frames, transitions.address(), bActions, bRewards, bTerminal);
+            replay.sample(batch, random, frames, transitions.block(), 0, bActions, bRewards, bTerminal);
             long t1 = System.nanoTime();
             float loss = learner.update(transitions, batch, bActions, bRewards, bTerminal,
                     DqnLearner.DEFAULT_DISCOUNT);

@@ -1,13 +1,15 @@
 package org.cmarl.engine.env;
 
+import org.cmarl.engine.observation.ObservationGeometry;
+
 /**
- * The six discrete moves (SPEC.md section 3): index -> axis and sign. A move goes {@code step} voxels.
+ * The six discrete moves ({@link ObservationGeometry#ACTIONS}, SPEC.md section 3): index -> axis and sign. A move
+ * goes {@code step} voxels.
  * <pre>
  *   0: z+   1: y+   2: x+   3: x-   4: y-   5: z-
  * </pre>
  */
 public final class Actions {
-    public static final int COUNT = 6;
     public static final int Z_PLUS = 0;
     public static final int Y_PLUS = 1;
     public static final int X_PLUS = 2;
@@ -34,7 +36,7 @@ public final class Actions {
 
     /** @throws IllegalArgumentException naming the agent and value when the action is not in 0..5 */
     static void check(int agent, int action) {
-        if (action < 0 || action >= COUNT) {
+        if (action < 0 || action >= ObservationGeometry.ACTIONS) {
             throw new IllegalArgumentException("action of agent " + agent + " = " + action + ", expected 0..5");
         }
     }

@@ -4,6 +4,8 @@ import java.util.Arrays;
 
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.Volume;
 
 /**
@@ -204,7 +206,7 @@ public final class DecimatedPlane implements AutoCloseable {
         final int j0 = loy / s;
         final long k0Bytes = (long) (loz / s) << shift;
 
-        final int n = RoiWindow.SIZE;
+        final int n = ObservationGeometry.ROI_VOXELS;
         final int fx = window.firstCell(0);
         final int ex = window.endCell(0);
         final int fy = window.firstCell(1);

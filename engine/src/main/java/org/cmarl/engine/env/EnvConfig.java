@@ -1,5 +1,7 @@
 package org.cmarl.engine.env;
 
+import org.cmarl.engine.observation.FrameType;
+
 /**
  * Settings of a {@link LandmarkEnv} that do not change between episodes.
  *

@@ -3,8 +3,10 @@ package org.cmarl.engine.env;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-import org.agrona.UnsafeApi;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.ObservationGeometry;
+import org.cmarl.engine.observation.ObservationLayout;
 import org.cmarl.engine.volume.Volume;
 
 /**
@@ -20,56 +22,45 @@ import org.cmarl.engine.volume.Volume;
  * behaviour: done agents are NOT frozen, the terminal flag is re-evaluated every step, and the episode is over when
  * every agent is terminal on the same step, at the final oscillation, or at {@link EnvConfig#maxStepsPerEpisode()}).
  *
- * <h2>Observation: frames as a ring in the caller's buffer</h2>
+ * <h2>Observation: frames as a ring</h2>
  * The environment writes ROI frames straight into native memory laid out as {@link ObservationLayout}
- * {@code (agents, 4, 45, 45, 45)} (one batch entry of the network input), never moving a frame once written:
- * each agent's 4 slots form a ring shared by all agents with one phase.
+ * {@code (agents, 4, 45, 45, 45)} (one batch entry of the network input), never moving a frame once written: the
+ * memory is a {@link FrameRing} ({@link #frames()}), each agent's 4 slots a ring shared by all agents with one phase,
+ * which the ring itself carries ({@link FrameRing#oldestSlot()}), so a network reading it needs nothing else.
  * <ul>
- *   <li>{@link #oldestSlot()} = {@code p}: canonical frame {@code k} (0 = oldest, 3 = newest, SPEC.md section 3
- *       order) is in slot {@code (p + k) & 3}; the newest frame (the ROI after the latest step, or the spawn ROI
- *       after reset) is in slot {@code (p + 3) & 3}.</li>
- *   <li>After {@link #reset}: all 4 slots zeroed, the spawn ROI written in slot 0, {@code p = 1}.</li>
- *   <li>Each step overwrites slot {@code p} (the oldest) with the new ROI, then {@code p = (p + 1) & 3}.</li>
- *   <li>A network reading the buffer as {@code (frames, x, y, z)} sees channel {@code c} = canonical frame
- *       {@code (c - p) & 3}; it computes exactly the published network if conv0's input-channel weight slice for
- *       channel {@code c} is the published slice {@code (c - p) & 3}: {@code W'[:, c] = W[:, (c - p) & 3]}.</li>
+ *   <li>After {@link #reset}: all 4 slots zeroed, the spawn ROI written in slot 0, oldest slot 1.</li>
+ *   <li>Each step overwrites the oldest slot with the new ROI and advances the ring.</li>
  *   <li>A new frame may be derived from the agent's newest frame ({@link RoiExtractor#extractAfter}: a whole copy
  *       after a refused move, a shifted copy plus the new planes after a whole-cell move along x or y), so the
  *       ring belongs to the environment: a caller reads it but never writes into it between {@link #reset} and the
  *       episode's end (the networks and the evaluator only read).</li>
- *   <li>{@link #copyCanonicalObservation} writes the frames oldest first (the published byte order) for hashing and
- *       parity; {@link #newestFrameOffset(int)} locates the newest frame (what the replay path stores).</li>
+ *   <li>{@link FrameRing#copyCanonicalTo} writes the frames oldest first (the published byte order) for hashing,
+ *       parity and batched evaluation; {@link FrameRing#newestFrameOffset(int)} locates the newest frame (what the
+ *       replay path stores).</li>
  * </ul>
  *
  * <h2>Randomness</h2>
  * Only random spawns draw numbers, from the caller's {@link SplittableRandom}, so a seeded run reproduces.
  *
- * <p>Owns the buffer it allocates itself ({@link #withOwnBuffer}) and its {@link DecimatedPlane}s (when
+ * <p>Owns the block it allocates itself ({@link #withOwnBuffer}) and its {@link DecimatedPlane}s (when
  * {@link EnvConfig#decimatedScales()}), all freed by {@link #close()}; never owns volumes or a caller's buffer.
  * Not thread-safe.
  */
 public final class LandmarkEnv implements AutoCloseable {
-    /** Location / Q-value history length (SPEC.md section 3). */
-    public static final int HISTORY_LENGTH = 20;
-    /** Oscillation threshold (SPEC.md section 3; the published {@code oscillations_allowed}). */
-    public static final int OSCILLATION_THRESHOLD = 4;
-    /** History entries the jump chooses from. */
-    public static final int JUMP_CANDIDATES = 4;
     /** An agent within this distance is a success; in TRAIN, the terminal threshold on the distance before a step. */
     public static final double SUCCESS_DISTANCE_MM = 1.0;
 
     private static final int MULTISCALE_START_SCALE = 3;
     private static final int MULTISCALE_START_STEP_VOXELS = 9;
-    private static final int Q = Actions.COUNT;
+    private static final int Q = ObservationGeometry.ACTIONS;
 
     private final EnvConfig config;
     private final int agents;
     private final ObservationLayout layout;
-    /** The caller's block (or null when the caller passed a raw address); checked open on every frame write. */
-    private final NativeBlock observationBlock;
-    /** Offset into the block, or the raw address itself when there is no block. */
-    private final long observationOffsetBytes;
-    private final boolean ownsBlock;
+    /** Where the frames go, with their order; over the caller's block or {@link #ownBlock}. */
+    private final FrameRing frames;
+    /** The block allocated by {@link #withOwnBuffer}, freed by {@link #close()}; null when the ring is the caller's. */
+    private final NativeBlock ownBlock;
 
     // per agent, [agent * 3 + axis]
     private final int[] location;
@@ -90,12 +81,7 @@ public final class LandmarkEnv implements AutoCloseable {
     private boolean hasPreviousFrame;
     /** Index = scale; null entries when {@link EnvConfig#decimatedScales()} is off or for scale 1. */
     private final DecimatedPlane[] decimated = new DecimatedPlane[MULTISCALE_START_SCALE + 1];
-    // histories, oldest entry first: [agent][entry * 3 + axis] and [agent][entry * 6 + action]
-    private final int[][] locationHistory;
-    private final double[][] qHistory;
-    // scratch of the oscillation test: distinct values in first-occurrence order and their counts
-    private final int[] distinct = new int[HISTORY_LENGTH * 3];
-    private final int[] counts = new int[HISTORY_LENGTH];
+    private final AgentHistory[] histories;
     /** The image's size per axis, set at reset: the step loop reads it without allocating. */
     private final int[] dims = new int[3];
     // float Q-values converted to double, agent-major
@@ -105,7 +91,6 @@ public final class LandmarkEnv implements AutoCloseable {
     private boolean hasLandmarks;
     private int scale;
     private int stepVoxels;
-    private int oldestSlot;
     private int steps;
     private boolean oscillated;
     private boolean over;
@@ -113,73 +98,44 @@ public final class LandmarkEnv implements AutoCloseable {
     private boolean closed;
 
     /**
-     * An environment writing its frames into {@code observationBlock} from {@code offsetBytes} on, one
-     * {@link ObservationLayout#batchEntryBytes()} region (e.g. batch entry {@code b} of a network input: offset
-     * {@code layout.frameOffset(b, 0, 0)}). The caller keeps ownership of the block and must not close it while
-     * this environment is used (a closed block is an {@link IllegalStateException} on the next write).
+     * An environment writing its frames into {@code frames}, e.g. batch entry {@code b} of the network input
+     * ({@code ObservationBuffer.ring(b)}). The caller keeps ownership of the memory and must not close it while this
+     * environment is used (a closed block is an {@link IllegalStateException} on the next write). The ring's bounds
+     * were checked when it was made over its block.
      *
-     * @throws IllegalArgumentException when the region does not fit in the block
+     * @throws IllegalArgumentException when the ring is null or holds another agent count or frame type
      */
-    public LandmarkEnv(EnvConfig config, NativeBlock observationBlock, long offsetBytes) {
-        this(config, observationBlock, offsetBytes, false);
+    public LandmarkEnv(EnvConfig config, FrameRing frames) {
+        this(config, frames, null);
     }
 
-    /**
-     * An environment writing its frames at a raw native address, e.g. batch entry {@code b} of the network's input
-     * buffer: {@code observationBuffer.address() + observationBuffer.frameOffsetBytes(b, 0, 0)}. The caller keeps
-     * that memory alive and unmoved for as long as this environment is used (nothing here can check it).
-     *
-     * @param lengthBytes bytes available at {@code address}; must be at least {@link ObservationLayout#batchEntryBytes()}
-     * @throws IllegalArgumentException on a zero address or a region that is too small
-     */
-    public LandmarkEnv(EnvConfig config, long address, long lengthBytes) {
-        this(config, null, checkAddress(address), false, lengthBytes);
-    }
-
-    private static long checkAddress(long address) {
-        if (address == 0) {
-            throw new IllegalArgumentException("observation address is 0 (null pointer)");
-        }
-        return address;
-    }
-
-    /** An environment owning a zeroed observation buffer of exactly one batch entry, freed by {@link #close()}. */
+    /** An environment owning a zeroed observation block of exactly one batch entry, freed by {@link #close()}. */
     public static LandmarkEnv withOwnBuffer(EnvConfig config) {
-        ObservationLayout layout = new ObservationLayout(config.agents(), config.frameType());
-        NativeBlock block = NativeBlock.allocate(layout.batchEntryBytes(), Volume.ALIGNMENT_BYTES);
-        return new LandmarkEnv(config, block, 0, true);
-    }
-
-    private LandmarkEnv(EnvConfig config, NativeBlock block, long offsetBytes, boolean ownsBlock) {
-        this(config, requireBlock(block), offsetBytes, ownsBlock, block.capacityBytes());
-    }
-
-    private static NativeBlock requireBlock(NativeBlock block) {
-        if (block == null) {
-            throw new IllegalArgumentException("observation block is null");
-        }
-        block.address(); // fails now on a closed block
-        return block;
-    }
-
-    private LandmarkEnv(EnvConfig config, NativeBlock block, long offsetBytes, boolean ownsBlock, long capacityBytes) {
         if (config == null) {
             throw new IllegalArgumentException("config is null");
         }
+        ObservationLayout layout = new ObservationLayout(config.agents(), config.frameType());
+        NativeBlock block = NativeBlock.allocate(layout.batchEntryBytes(), Volume.ALIGNMENT_BYTES);
+        return new LandmarkEnv(config, new FrameRing(block, 0, layout), block);
+    }
+
+    private LandmarkEnv(EnvConfig config, FrameRing frames, NativeBlock ownBlock) {
+        if (config == null) {
+            throw new IllegalArgumentException("config is null");
+        }
+        if (frames == null) {
+            throw new IllegalArgumentException("observation frames are null");
+        }
         this.config = config;
         this.agents = config.agents();
-        this.layout = new ObservationLayout(agents, config.frameType());
-        long required = layout.batchEntryBytes();
-        long available = block == null ? capacityBytes : capacityBytes - offsetBytes;
-        if (offsetBytes < 0 || available < required) {
-            throw new IllegalArgumentException("observation buffer of " + capacityBytes + " bytes at offset "
-                    + (block == null ? 0 : offsetBytes) + " is too small: required " + required + " bytes ("
-                    + agents + " agents x " + ObservationLayout.FRAMES + " frames x 45^3 x " + config.frameType()
-                    + ")");
+        this.layout = frames.layout();
+        if (layout.agents() != agents || layout.frameType() != config.frameType()) {
+            throw new IllegalArgumentException("observation of " + layout.agents() + " agents ("
+                    + layout.frameType() + ") given to an environment of " + agents + " agents ("
+                    + config.frameType() + ")");
         }
-        this.observationBlock = block;
-        this.observationOffsetBytes = offsetBytes;
-        this.ownsBlock = ownsBlock;
+        this.frames = frames;
+        this.ownBlock = ownBlock;
         this.location = new int[agents * 3];
         this.movedLocation = new int[agents * 3];
         this.startLocation = new int[agents * 3];
@@ -192,13 +148,13 @@ public final class LandmarkEnv implements AutoCloseable {
         this.frozen = new boolean[agents];
         this.successCount = new int[agents];
         this.windows = new RoiWindow[agents];
-        this.locationHistory = new int[agents][HISTORY_LENGTH * 3];
-        this.qHistory = new double[agents][HISTORY_LENGTH * Q];
+        this.histories = new AgentHistory[agents];
         this.qScratch = new double[agents * Q];
         this.previousWindows = new RoiWindow[agents];
         for (int a = 0; a < agents; a++) {
             windows[a] = new RoiWindow();
             previousWindows[a] = new RoiWindow();
+            histories[a] = new AgentHistory();
         }
         if (config.decimatedScales() && config.multiscale()) {
             for (int s = 2; s <= MULTISCALE_START_SCALE; s++) {
@@ -295,14 +251,9 @@ public final class LandmarkEnv implements AutoCloseable {
         for (int a = 0; a < agents; a++) {
             distanceMm[a] = hasLandmarks ? distanceToLandmarkMm(a, location) : 0.0;
         }
-        // Frames before the first are zeros (SPEC.md section 3): zero slots 1..3 of every agent (one run each, the
-        // layout is agent-major), then push the spawn ROI into slot 0, which the ROI copy writes in full.
-        final long observation = observationAddress();
-        for (int a = 0; a < agents; a++) {
-            UnsafeApi.setMemory(observation + layout.frameOffset(a, 1),
-                    (ObservationLayout.FRAMES - 1) * layout.frameBytes(), (byte) 0);
-        }
-        oldestSlot = 0;
+        // Frames before the first are zeros (SPEC.md section 3): slots 1..3 zeroed, then the spawn ROI pushed into
+        // slot 0, which the ROI copy writes in full.
+        frames.startHistory();
         hasPreviousFrame = false;
         pushFrames();
     }
@@ -415,7 +366,7 @@ public final class LandmarkEnv implements AutoCloseable {
             if (!play) {
                 distanceMm[a] = distanceToLandmarkMm(a, location);
             }
-            appendHistory(a, qValues);
+            histories[a].append(location[a * 3], location[a * 3 + 1], location[a * 3 + 2], qValues, a * Q);
         }
 
         // 5. oscillation of every agent, 6. jump, scale step or end
@@ -465,101 +416,29 @@ public final class LandmarkEnv implements AutoCloseable {
         }
     }
 
-    private void appendHistory(int a, double[] qValues) {
-        final int[] lh = locationHistory[a];
-        System.arraycopy(lh, 3, lh, 0, (HISTORY_LENGTH - 1) * 3);
-        lh[(HISTORY_LENGTH - 1) * 3] = location[a * 3];
-        lh[(HISTORY_LENGTH - 1) * 3 + 1] = location[a * 3 + 1];
-        lh[(HISTORY_LENGTH - 1) * 3 + 2] = location[a * 3 + 2];
-        final double[] qh = qHistory[a];
-        System.arraycopy(qh, Q, qh, 0, (HISTORY_LENGTH - 1) * Q);
-        for (int k = 0; k < Q; k++) {
-            qh[(HISTORY_LENGTH - 1) * Q + k] = qValues == null ? 0.0 : qValues[a * Q + k];
-        }
-    }
-
     private void clearHistories() {
         for (int a = 0; a < agents; a++) {
-            Arrays.fill(locationHistory[a], 0);
-            Arrays.fill(qHistory[a], 0.0);
+            histories[a].clear();
         }
     }
 
-    /**
-     * SPEC.md section 3 point 5: Python {@code Counter(history).most_common()} over the 20 entries, the filler
-     * (0,0,0) counted like any value, ties broken by first occurrence (oldest first).
-     */
+    /** SPEC.md section 3 point 5: the oscillation test of every agent ({@link AgentHistory#oscillates()}). */
     private boolean allAgentsOscillate() {
         for (int a = 0; a < agents; a++) {
-            if (!oscillates(locationHistory[a])) {
+            if (!histories[a].oscillates()) {
                 return false;
             }
         }
         return true;
     }
 
-    private boolean oscillates(int[] history) {
-        final int[] values = distinct;
-        final int[] n = counts;
-        int kinds = 0;
-        for (int e = 0; e < HISTORY_LENGTH; e++) {
-            final int x = history[e * 3];
-            final int y = history[e * 3 + 1];
-            final int z = history[e * 3 + 2];
-            int k = 0;
-            while (k < kinds && (values[k * 3] != x || values[k * 3 + 1] != y || values[k * 3 + 2] != z)) {
-                k++;
-            }
-            if (k == kinds) {
-                values[k * 3] = x;
-                values[k * 3 + 1] = y;
-                values[k * 3 + 2] = z;
-                n[k] = 0;
-                kinds++;
-            }
-            n[k]++;
-        }
-        int most = 0;
-        for (int k = 1; k < kinds; k++) {
-            if (n[k] > n[most]) {
-                most = k; // strictly greater: ties keep the first occurrence, as Counter.most_common does
-            }
-        }
-        boolean mostIsFiller = values[most * 3] == 0 && values[most * 3 + 1] == 0 && values[most * 3 + 2] == 0;
-        if (mostIsFiller) {
-            if (kinds < OSCILLATION_THRESHOLD) {
-                return false;
-            }
-            int second = 0;
-            for (int k = 0; k < kinds; k++) {
-                if (k != most && n[k] > second) {
-                    second = n[k];
-                }
-            }
-            return second >= OSCILLATION_THRESHOLD;
-        }
-        return n[most] >= OSCILLATION_THRESHOLD;
-    }
-
-    /** [quirk] SPEC.md section 3 point 6: among the last 4 entries, the LOWEST max-Q location; ties: the oldest. */
+    /** [quirk] SPEC.md section 3 point 6: to the LOWEST max-Q entry of the last 4 ({@link AgentHistory#jumpEntry}). */
     private void jumpToLowestMaxQ(int a) {
-        final double[] qh = qHistory[a];
-        final int[] lh = locationHistory[a];
-        int best = HISTORY_LENGTH - JUMP_CANDIDATES;
-        double bestMax = Double.POSITIVE_INFINITY;
-        for (int e = HISTORY_LENGTH - JUMP_CANDIDATES; e < HISTORY_LENGTH; e++) {
-            double max = qh[e * Q];
-            for (int k = 1; k < Q; k++) {
-                max = Math.max(max, qh[e * Q + k]);
-            }
-            if (max < bestMax) {
-                bestMax = max;
-                best = e;
-            }
-        }
-        location[a * 3] = lh[best * 3];
-        location[a * 3 + 1] = lh[best * 3 + 1];
-        location[a * 3 + 2] = lh[best * 3 + 2];
+        final AgentHistory h = histories[a];
+        final int entry = h.jumpEntry();
+        location[a * 3] = h.location(entry, 0);
+        location[a * 3 + 1] = h.location(entry, 1);
+        location[a * 3 + 2] = h.location(entry, 2);
     }
 
     /** Published {@code calcDistance}: {@code norm(spacing * a - spacing * b)} in mm. */
@@ -576,13 +455,14 @@ public final class LandmarkEnv implements AutoCloseable {
 
     /** Writes every agent's ROI at its current location and scale into the oldest slot, then advances the ring. */
     private void pushFrames() {
-        final long base = observationAddress();
+        final long base = frames.address();
         final Volume v = image;
         final DecimatedPlane plane = decimated[scale];
         if (plane != null) {
             plane.ensureBuiltFor(v); // built lazily: an episode may never reach this scale
         }
-        final int newestSlot = (oldestSlot + ObservationLayout.FRAMES - 1) & (ObservationLayout.FRAMES - 1);
+        final int oldestSlot = frames.oldestSlot();
+        final int newestSlot = frames.newestSlot();
         for (int a = 0; a < agents; a++) {
             // the window of the frame now in the newest slot becomes "previous"; the freed object takes the new one
             RoiWindow w = previousWindows[a];
@@ -601,47 +481,16 @@ public final class LandmarkEnv implements AutoCloseable {
             }
         }
         hasPreviousFrame = true;
-        oldestSlot = (oldestSlot + 1) & (ObservationLayout.FRAMES - 1);
-    }
-
-    private long observationAddress() {
-        return observationBlock == null ? observationOffsetBytes : observationBlock.address() + observationOffsetBytes;
+        frames.advance();
     }
 
     /**
-     * Copies the observation in the published order {@code (agents, frames, x, y, z)}, frames oldest first, to
-     * {@code dstAddress} (exactly {@link ObservationLayout#batchEntryBytes()} bytes of this env's frame type).
-     *
-     * @throws IllegalArgumentException when {@code lengthBytes} is not exactly that size
+     * The observation this environment writes, with its frame order: read it (a network's input row, a canonical
+     * copy, the newest frame for replay) but do not write into it during an episode.
      */
-    public void copyCanonicalObservation(long dstAddress, long lengthBytes) {
+    public FrameRing frames() {
         checkOpen();
-        if (lengthBytes != layout.batchEntryBytes()) {
-            throw new IllegalArgumentException("canonical observation buffer of " + lengthBytes + " bytes, required "
-                    + layout.batchEntryBytes());
-        }
-        final long src = observationAddress();
-        for (int a = 0; a < agents; a++) {
-            for (int k = 0; k < ObservationLayout.FRAMES; k++) {
-                int slot = (oldestSlot + k) & (ObservationLayout.FRAMES - 1);
-                UnsafeApi.copyMemory(src + layout.frameOffset(a, slot), dstAddress + layout.frameOffset(a, k),
-                        layout.frameBytes());
-            }
-        }
-    }
-
-    /** Byte offset, inside this env's observation region, of the agent's newest frame (for the replay path). */
-    public long newestFrameOffset(int agent) {
-        return layout.frameOffset(agent, (oldestSlot + ObservationLayout.FRAMES - 1) & (ObservationLayout.FRAMES - 1));
-    }
-
-    /**
-     * Native address of this env's observation region ({@code (agents, 4, 45, 45, 45)}, ring order): add
-     * {@link #newestFrameOffset(int)} for an agent's newest frame.
-     */
-    public long observationAddress0() {
-        checkOpen();
-        return observationAddress();
+        return frames;
     }
 
     private void checkOpen() {
@@ -661,18 +510,14 @@ public final class LandmarkEnv implements AutoCloseable {
                 plane.close();
             }
         }
-        if (ownsBlock) {
-            observationBlock.close();
+        if (ownBlock != null) {
+            ownBlock.close();
         }
     }
 
     public EnvConfig config() { return config; }
     public ObservationLayout layout() { return layout; }
     public int agents() { return agents; }
-    /** Ring phase: the slot of the oldest frame (see the class Javadoc). */
-    public int oldestSlot() { return oldestSlot; }
-    /** Slot of the newest frame: {@code (oldestSlot() + 3) & 3}. */
-    public int newestSlot() { return (oldestSlot + ObservationLayout.FRAMES - 1) & (ObservationLayout.FRAMES - 1); }
     /** Current location (after any jump) of the agent on axis 0 = x, 1 = y, 2 = z. */
     public int location(int agent, int axis) { return location[agent * 3 + axis]; }
     /** Location after the last move, before any oscillation jump. */

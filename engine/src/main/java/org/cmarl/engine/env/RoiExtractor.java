@@ -1,6 +1,8 @@
 package org.cmarl.engine.env;
 
 import org.agrona.UnsafeApi;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.Volume;
 
 /**
@@ -19,10 +21,7 @@ import org.cmarl.engine.volume.Volume;
  * Cells outside the window's filled range are written as 0 (a slot is reused, so it is never assumed clean).
  */
 public final class RoiExtractor {
-    /** Elements in one frame. */
-    public static final int FRAME_VOXELS = RoiWindow.SIZE * RoiWindow.SIZE * RoiWindow.SIZE;
-
-    private static final int N = RoiWindow.SIZE;
+    private static final int N = ObservationGeometry.ROI_VOXELS;
     /**
      * Partial row runs (a window clamped along z) this long or longer go through {@code Unsafe.copyMemory}, shorter
      * ones through a loop of 8-byte loads and stores: the per-call overhead of copyMemory is comparable to copying a
@@ -42,14 +41,9 @@ public final class RoiExtractor {
     private RoiExtractor() {
     }
 
-    /** Bytes of one frame of the given type. */
-    public static long frameBytes(FrameType type) {
-        return (long) FRAME_VOXELS * type.bytes();
-    }
-
     /**
      * Writes the ROI described by {@code window} (already {@link RoiWindow#set set} for this volume) to
-     * {@code dstAddress}, exactly {@link #frameBytes(FrameType)} bytes.
+     * {@code dstAddress}, exactly {@link ObservationGeometry#frameBytes(FrameType)} bytes.
      */
     public static void extract(Volume volume, RoiWindow window, FrameType type, long dstAddress) {
         copyFromVolume(volume, window, type, 0, N, 0, N, dstAddress);
@@ -95,7 +89,7 @@ public final class RoiExtractor {
             }
         }
         final int shift = type == FrameType.FLOAT32 ? 2 : 0;
-        final long frameBytes = (long) FRAME_VOXELS << shift;
+        final long frameBytes = (long) ObservationGeometry.FRAME_VOXELS << shift;
         if (changed == 0) {
             UnsafeApi.copyMemory(previousAddress, dstAddress, frameBytes);
             return true;

@@ -1,5 +1,7 @@
 package org.cmarl.engine.env;
 
+import org.cmarl.engine.observation.ObservationGeometry;
+
 /**
  * Where one ROI samples its volume, per axis (SPEC.md section 3, "ROI"): the clamped crop rectangle
  * {@code [lo, hi)} in voxels (the published {@code Rectangle}), the sampling stride ({@code scale}), and which
@@ -9,7 +11,7 @@ package org.cmarl.engine.env;
  */
 public final class RoiWindow {
     /** Screen cells per axis. */
-    public static final int SIZE = 45;
+    private static final int SIZE = ObservationGeometry.ROI_VOXELS;
 
     private final int[] lo = new int[3];
     private final int[] hi = new int[3];

@@ -1,8 +1,11 @@
 package org.cmarl.engine.eval;
 
+import org.cmarl.engine.observation.FrameRing;
+
 /**
- * Q-values for a batch of observations written into native input rows: the evaluator's view of a network.
- * Row {@code b} holds one episode's observation {@code (agents, 4, 45, 45, 45)} float32, frames oldest first.
+ * Q-values for a batch of observations written into the network's input rows: the evaluator's view of a network.
+ * Row {@code b} holds one episode's observation {@code (agents, 4, 45, 45, 45)} float32, with the frame order its
+ * ring carries (the evaluator copies frames in oldest first).
  */
 public interface BatchQFunction {
     int agents();
@@ -10,11 +13,8 @@ public interface BatchQFunction {
     /** Rows the input can hold. */
     int capacityBatch();
 
-    /** Native address of input row {@code b}. */
-    long inputRowAddress(int b);
-
-    /** Bytes of one input row. */
-    long inputRowBytes();
+    /** Input row {@code b}, {@code 0 <= b < capacityBatch()}: memory the network owns, bounds checked by the ring. */
+    FrameRing inputRow(int b);
 
     /** Q-values of rows {@code 0..batch-1}: {@code qOut[(b * agents + a) * 6 + action]}. */
     void forward(int batch, float[] qOut);

@@ -6,10 +6,11 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 import org.cmarl.engine.env.EnvConfig;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationLayout;
 
 /**
  * Greedy evaluation (and play) in lockstep: up to {@code capacityBatch} episodes advance together, one batched
@@ -46,9 +47,10 @@ public final class Evaluator {
         }
         this.q = q;
         this.config = new EnvConfig(mode, q.agents(), true, FrameType.FLOAT32, maxStepsPerEpisode, false, true);
-        if (q.inputRowBytes() != (long) q.agents() * 4 * 45 * 45 * 45 * Float.BYTES) {
-            throw new IllegalArgumentException("input rows of " + q.inputRowBytes() + " bytes, expected float32 "
-                    + q.agents() + " x 4 x 45^3");
+        ObservationLayout row = q.inputRow(0).layout();
+        if (row.agents() != q.agents() || row.frameType() != FrameType.FLOAT32) {
+            throw new IllegalArgumentException("input rows of " + row.agents() + " agents (" + row.frameType()
+                    + "), expected float32 " + q.agents() + " x 4 x 45^3");
         }
     }
 
@@ -135,7 +137,7 @@ public final class Evaluator {
                 for (int s = 0; s < slots; s++) {
                     if (episodeOf[s] >= 0) {
                         active[n] = s;
-                        envs[s].copyCanonicalObservation(q.inputRowAddress(n), q.inputRowBytes());
+                        envs[s].frames().copyCanonicalTo(q.inputRow(n));
                         n++;
                     }
                 }

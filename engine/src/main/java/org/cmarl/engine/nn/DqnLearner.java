@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.cmarl.engine.observation.ObservationGeometry;
 
 /**
  * The DQN loss and update of SPEC.md section 5, for an online and a target network of the same configuration:
@@ -180,8 +181,8 @@ public final class DqnLearner implements AutoCloseable {
             // state and next-state views are taken on the device. Copying the two strided host views instead
             // staged 8/5 of the bytes through pageable memory, blocking (benchmarks/README.md, "GPU data path").
             Tensor windows = onDevice(transitions.windowTensor(batch), torch.ScalarType.Byte);
-            return lossAndGradients(windows.narrow(2, 0, NetworkConfig.FRAMES),
-                    windows.narrow(2, 1, NetworkConfig.FRAMES), batch, actions, rewards, terminal, discount);
+            return lossAndGradients(windows.narrow(2, 0, ObservationGeometry.FRAMES),
+                    windows.narrow(2, 1, ObservationGeometry.FRAMES), batch, actions, rewards, terminal, discount);
         }
     }
 
@@ -220,7 +221,7 @@ public final class DqnLearner implements AutoCloseable {
                     + terminal.length);
         }
         for (int i = 0; i < n; i++) {
-            if (actions[i] < 0 || actions[i] >= NetworkConfig.ACTIONS) {
+            if (actions[i] < 0 || actions[i] >= ObservationGeometry.ACTIONS) {
                 throw new IllegalArgumentException("action[" + i + "]=" + actions[i] + ", expected 0..5");
             }
         }

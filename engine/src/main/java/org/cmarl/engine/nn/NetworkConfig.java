@@ -11,15 +11,6 @@ package org.cmarl.engine.nn;
  * @param rewardAttention  {@code --team_reward attention}: the network also carries {@code rew_att} (A x A)
  */
 public record NetworkConfig(Architecture architecture, int agents, boolean commAttention, boolean rewardAttention) {
-    /** Frames stacked per agent (SPEC.md section 3). */
-    public static final int FRAMES = 4;
-    /** ROI edge in voxels. */
-    public static final int ROI_VOXELS = 45;
-    /** Number of actions (SPEC.md section 3). */
-    public static final int ACTIONS = 6;
-    /** Voxels of one agent's observation: 4 x 45^3. */
-    public static final int OBSERVATION_VALUES = FRAMES * ROI_VOXELS * ROI_VOXELS * ROI_VOXELS;
-
     public NetworkConfig {
         if (architecture == null) {
             throw new IllegalArgumentException("architecture is null");

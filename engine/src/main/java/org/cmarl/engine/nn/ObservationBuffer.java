@@ -5,26 +5,27 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
+import org.cmarl.engine.observation.ObservationLayout;
 
 /**
  * Off-heap observations that the networks read without a copy: the environment (or the replay sampler) writes
- * into {@link #address()} / {@link #buffer()}, and {@link QNetwork} wraps the same bytes as a libtorch tensor.
+ * into the block, and {@link QNetwork} wraps the same bytes as a libtorch tensor.
  *
  * <pre>
- * layout (C order, z fastest), one element = 4 bytes (FLOAT32) or 1 byte (UINT8):
+ * layout {@link ObservationLayout} (C order, z fastest), one element = 4 bytes (FLOAT32) or 1 byte (UINT8):
  *
- *   [batch 0 .. capacityBatch-1][agent 0 .. agents-1][frame 0..3][x 0..44][y 0..44][z 0..44]
- *
- *   frameOffsetBytes(b, a, f) = ((b * agents + a) * 4 + f) * 45^3 * elementBytes
- *   voxel (x, y, z) of that frame at + ((x * 45 + y) * 45 + z) * elementBytes
+ *   [batch 0 .. capacityBatch-1][agent 0 .. agents-1][frame slot 0..3][x 0..44][y 0..44][z 0..44]
  * </pre>
  *
- * Values are the normalised intensities 0..255 (the network divides by 255). Frame 0 is the oldest unless the
- * caller passes a frame phase to {@link QNetwork#forward}: with phase {@code p} the oldest frame sits in slot
- * {@code p} and the frames follow cyclically, so an environment can keep each agent's 4 frames as a ring and
- * overwrite one slot per step instead of shifting 3 frames.
+ * Values are the normalised intensities 0..255 (the network divides by 255). Each batch entry is a
+ * {@link FrameRing} ({@link #ring(int)}) that carries its own frame order: slot 0 holds the oldest frame unless the
+ * writer advanced the ring (an environment overwrites one slot per step instead of shifting 3 frames), and
+ * {@link QNetwork#forward} honours each entry's order, so nobody passes a phase along.
  *
- * <p>On CUDA ({@link #allocate(int, int, ElementType, Device)}) the block is page-locked host memory allocated by
+ * <p>On CUDA ({@link #allocate(int, int, FrameType, Device)}) the block is page-locked host memory allocated by
  * libtorch and owned through {@link NativeBlock#ofForeign}, so the one explicit copy per forward is a pinned
  * host -> device transfer. Untested here: the development machines have no GPU.
  *
@@ -32,54 +33,43 @@ import org.cmarl.engine.memory.NativeBlock;
  * buffer after close throws {@link IllegalStateException}.
  */
 public final class ObservationBuffer implements AutoCloseable {
-    /** Element type of the stored observations. */
-    public enum ElementType {
-        /** Evaluation: the float ROI values. */
-        FLOAT32(4),
-        /** Training: the replay memory's truncated values (SPEC.md section 1). */
-        UINT8(1);
-
-        private final int bytes;
-
-        ElementType(int bytes) {
-            this.bytes = bytes;
-        }
-
-        public int bytes() { return bytes; }
-    }
-
-    private static final long FRAME_VALUES = (long) NetworkConfig.ROI_VOXELS * NetworkConfig.ROI_VOXELS
-            * NetworkConfig.ROI_VOXELS;
-
     private final int capacityBatch;
     private final int agents;
-    private final ElementType elementType;
+    private final FrameType elementType;
+    private final ObservationLayout layout;
     private final NativeBlock block;
     /** A view over {@link #block}, not owning it; it must never outlive the block, hence closed first. */
     private final Tensor view;
+    /** Batch entry b over {@link #block}, with its frame order. */
+    private final FrameRing[] rings;
     private boolean closed;
 
-    private ObservationBuffer(int capacityBatch, int agents, ElementType elementType, Device device) {
+    private ObservationBuffer(int capacityBatch, int agents, FrameType elementType, Device device) {
         Torch.ensureLoaded();
         this.capacityBatch = capacityBatch;
         this.agents = agents;
         this.elementType = elementType;
-        long bytes = (long) capacityBatch * agents * NetworkConfig.FRAMES * FRAME_VALUES * elementType.bytes;
+        this.layout = new ObservationLayout(agents, elementType);
+        long bytes = layout.totalBytes(capacityBatch);
         if (bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("observation buffer of " + capacityBatch + " x " + agents + " agents ("
                     + elementType + ") needs " + bytes + " bytes, at most " + Integer.MAX_VALUE + " supported");
         }
-        long[] shape = {capacityBatch, agents, NetworkConfig.FRAMES, NetworkConfig.ROI_VOXELS,
-            NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS};
-        torch.ScalarType scalarType = elementType == ElementType.FLOAT32 ? torch.ScalarType.Float
+        long[] shape = {capacityBatch, agents, ObservationGeometry.FRAMES, ObservationGeometry.ROI_VOXELS,
+            ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS};
+        torch.ScalarType scalarType = elementType == FrameType.FLOAT32 ? torch.ScalarType.Float
                 : torch.ScalarType.Byte;
         // on CUDA page-locked: the one copy per forward is a pinned host -> device transfer
         this.block = HostTensorBlock.allocate(shape, scalarType, bytes, device);
         this.view = HostTensorBlock.view(block, shape, scalarType);
+        this.rings = new FrameRing[capacityBatch];
+        for (int b = 0; b < capacityBatch; b++) {
+            rings[b] = new FrameRing(block, layout.frameOffset(b, 0, 0), layout);
+        }
     }
 
-    /** A buffer for a network on the CPU: {@link #allocate(int, int, ElementType, Device)} with {@link Device#CPU}. */
-    public static ObservationBuffer allocate(int capacityBatch, int agents, ElementType elementType) {
+    /** A buffer for a network on the CPU: {@link #allocate(int, int, FrameType, Device)} with {@link Device#CPU}. */
+    public static ObservationBuffer allocate(int capacityBatch, int agents, FrameType elementType) {
         return allocate(capacityBatch, agents, elementType, Device.CPU);
     }
 
@@ -88,7 +78,7 @@ public final class ObservationBuffer implements AutoCloseable {
      * @param agents        agents per observation
      * @param device        the networks' device: on CUDA the block is page-locked (pinned) host memory
      */
-    public static ObservationBuffer allocate(int capacityBatch, int agents, ElementType elementType, Device device) {
+    public static ObservationBuffer allocate(int capacityBatch, int agents, FrameType elementType, Device device) {
         if (capacityBatch < 1 || agents < 1) {
             throw new IllegalArgumentException("capacityBatch=" + capacityBatch + ", agents=" + agents
                     + ", both required >= 1");
@@ -110,14 +100,30 @@ public final class ObservationBuffer implements AutoCloseable {
 
     public int capacityBatch() { return capacityBatch; }
     public int agents() { return agents; }
-    public ElementType elementType() { return elementType; }
+    public FrameType elementType() { return elementType; }
 
     /** Bytes of one frame (45^3 elements). */
-    public long frameBytes() { return FRAME_VALUES * elementType.bytes; }
+    public long frameBytes() { return layout.frameBytes(); }
 
-    /** Byte offset of frame {@code frame} of agent {@code agent} in observation {@code batch}. */
+    /** Byte offsets of the frame slots of every batch entry. */
+    public ObservationLayout layout() { return layout; }
+
+    /** Byte offset of frame slot {@code frame} of agent {@code agent} in observation {@code batch}. */
     public long frameOffsetBytes(int batch, int agent, int frame) {
-        return (((long) batch * agents + agent) * NetworkConfig.FRAMES + frame) * frameBytes();
+        return layout.frameOffset(batch, agent, frame);
+    }
+
+    /**
+     * Batch entry {@code batch} as a ring of frames with its own order: what an environment writes into (and
+     * advances), or what a caller copies an observation into ({@link FrameRing#copyCanonicalTo}). The memory stays
+     * this buffer's.
+     */
+    public FrameRing ring(int batch) {
+        checkOpen();
+        if (batch < 0 || batch >= capacityBatch) {
+            throw new IllegalArgumentException("batch entry " + batch + ", capacity " + capacityBatch);
+        }
+        return rings[batch];
     }
 
     /** First byte of the block. */

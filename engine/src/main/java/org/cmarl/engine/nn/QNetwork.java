@@ -8,11 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -23,6 +23,8 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.io.DType;
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.ObservationGeometry;
 
 /**
  * Network3d and CommNet (SPEC.md section 4) written as libtorch ops, for any number of agents.
@@ -33,13 +35,16 @@ import org.cmarl.engine.io.TensorData;
  * ({@code fc1.<i>.weight} of shape {@code (out, in)}, ...) exist only at the checkpoint boundary
  * ({@link #loadStateDict}, {@link #stateDict}), as views into the stacked tensors.
  *
+ * <p>What lives where: the layer shapes in {@link LayerShapes}, the published names and shapes in
+ * {@link PublishedParameters}, the checkpoint fit test in {@link CheckpointCompatibility}, the cached inference
+ * copies of the trunk in {@link InferenceWeights}; this class owns the parameter tensors, maps them to and from the
+ * published names, and runs the forward passes.
+ *
  * <p>One owner: {@link #close()} frees every parameter (and gradient) tensor, once; using the network after
  * close throws {@link IllegalStateException}. Per-call temporaries live in a {@link PointerScope}.
  */
 public final class QNetwork implements AutoCloseable {
-    private static final int TRUNK_FEATURES = 512;
-    private static final int FC1_OUT = 256;
-    private static final int FC2_OUT = 128;
+    private static final int TRUNK_FEATURES = LayerShapes.TRUNK_FEATURES;
     private static final long[] ONES3 = {1, 1, 1};
     private static final long[] ZEROS3 = {0, 0, 0};
     private static final long[] TWOS3 = {2, 2, 2};
@@ -63,7 +68,9 @@ public final class QNetwork implements AutoCloseable {
 
     /** Every parameter (internal layout), in a fixed order: what the optimiser updates. */
     private final List<Tensor> parameters = new ArrayList<>();
-    /** The published names, in published state_dict order, each a view into a parameter. */
+    /** The published names and shapes, in published state_dict order. */
+    private final PublishedParameters published;
+    /** {@link #published}, each with the view into its internal parameter. */
     private final List<Slot> slots = new ArrayList<>();
     private boolean closed;
 
@@ -78,79 +85,52 @@ public final class QNetwork implements AutoCloseable {
      */
     private InferenceWeights inferenceWeights;
 
-    /** One published parameter: its name, its published shape, and how to view it inside the internal tensor. */
-    private record Slot(String name, long[] shape, Tensor owner, UnaryOperator<Tensor> view, Init init) {
+    /** One published parameter and how to view it inside the internal tensor that holds it. */
+    private record Slot(PublishedParameters.Parameter parameter, Tensor owner, UnaryOperator<Tensor> view) {
+        String name() { return parameter.name(); }
+        long[] shape() { return parameter.shape(); }
     }
-
-    private enum Init { XAVIER, BIAS, PRELU, GAUSSIAN }
 
     private QNetwork(NetworkConfig config, Device device) {
         Torch.ensureLoaded();
         this.config = config;
         this.device = device;
         this.agents = config.agents();
-        int[] convIn = {NetworkConfig.FRAMES, 32, 32, 64};
-        int[] convOut = {32, 32, 64, 64};
-        int[] kernel = {5, 5, 4, 3};
-        int widen = config.isCommNet() ? 2 : 1;
-        int[] fcIn = {TRUNK_FEATURES * widen, FC1_OUT * widen, FC2_OUT * widen};
-        int[] fcOut = {FC1_OUT, FC2_OUT, NetworkConfig.ACTIONS};
+        LayerShapes shapes = new LayerShapes(config);
         try (PointerScope scope = new PointerScope()) {
-            for (int l = 0; l < 4; l++) {
-                int k = kernel[l];
-                convW[l] = newParam(scope, convOut[l], convIn[l], k, k, k);
-                convB[l] = newParam(scope, convOut[l]);
+            for (int l = 0; l < LayerShapes.CONV_LAYERS; l++) {
+                convW[l] = newParam(scope, LayerShapes.convWeight(l));
+                convB[l] = newParam(scope, LayerShapes.convOut(l));
                 convPrelu[l] = newParam(scope, 1);
             }
-            for (int l = 0; l < 3; l++) {
-                fcW[l] = newParam(scope, agents, fcIn[l], fcOut[l]);
-                fcB[l] = newParam(scope, agents, 1, fcOut[l]);
+            for (int l = 0; l < LayerShapes.FC_LAYERS; l++) {
+                fcW[l] = newParam(scope, agents, shapes.fcIn(l), shapes.fcOut(l));
+                fcB[l] = newParam(scope, agents, 1, shapes.fcOut(l));
             }
             headPrelu[0] = newParam(scope, agents);
             headPrelu[1] = newParam(scope, agents);
             if (config.commAttention()) {
-                for (int l = 0; l < 3; l++) {
+                for (int l = 0; l < LayerShapes.FC_LAYERS; l++) {
                     commAtt[l] = newParam(scope, agents, agents);
                 }
             }
             rewAtt = config.rewardAttention() ? newParam(scope, agents, agents) : null;
         }
-        // Published state_dict order: conv0.weight, conv0.bias, prelu0.weight, ..., fc1.<i>, prelu4.<i>, fc2.<i>,
-        // prelu5.<i>, fc3.<i>, comm_att1..3.<i>, rew_att (added last by the published DQN constructor).
-        for (int l = 0; l < 4; l++) {
-            int k = kernel[l];
-            slots.add(new Slot("conv" + l + ".weight", new long[] {convOut[l], convIn[l], k, k, k}, convW[l],
-                    t -> t.alias(), Init.XAVIER));
-            slots.add(new Slot("conv" + l + ".bias", new long[] {convOut[l]}, convB[l], t -> t.alias(), Init.BIAS));
-            slots.add(new Slot("prelu" + l + ".weight", new long[] {1}, convPrelu[l], t -> t.alias(), Init.PRELU));
-        }
-        for (int l = 0; l < 3; l++) {
-            for (int i = 0; i < agents; i++) {
-                final int agent = i;
-                slots.add(new Slot("fc" + (l + 1) + "." + i + ".weight", new long[] {fcOut[l], fcIn[l]}, fcW[l],
-                        t -> t.select(0, agent).t(), Init.XAVIER));
-                slots.add(new Slot("fc" + (l + 1) + "." + i + ".bias", new long[] {fcOut[l]}, fcB[l],
-                        t -> t.select(0, agent).select(0, 0), Init.BIAS));
-            }
-            if (l < 2) {
-                for (int i = 0; i < agents; i++) {
-                    final int agent = i;
-                    slots.add(new Slot("prelu" + (l + 4) + "." + i + ".weight", new long[] {1}, headPrelu[l],
-                            t -> t.narrow(0, agent, 1), Init.PRELU));
-                }
-            }
-        }
-        if (config.commAttention()) {
-            for (int l = 0; l < 3; l++) {
-                for (int i = 0; i < agents; i++) {
-                    final int agent = i;
-                    slots.add(new Slot("comm_att" + (l + 1) + "." + i, new long[] {agents}, commAtt[l],
-                            t -> t.select(0, agent), Init.GAUSSIAN));
-                }
-            }
-        }
-        if (rewAtt != null) {
-            slots.add(new Slot("rew_att", new long[] {agents, agents}, rewAtt, t -> t.alias(), Init.GAUSSIAN));
+        this.published = new PublishedParameters(config);
+        for (PublishedParameters.Parameter p : published.all()) {
+            final int l = p.layer();
+            final int agent = p.agent();
+            slots.add(switch (p.role()) {
+                case CONV_WEIGHT -> new Slot(p, convW[l], t -> t.alias());
+                case CONV_BIAS -> new Slot(p, convB[l], t -> t.alias());
+                case CONV_PRELU -> new Slot(p, convPrelu[l], t -> t.alias());
+                // stacked (agents, in, out) -> agent's published (out, in)
+                case FC_WEIGHT -> new Slot(p, fcW[l], t -> t.select(0, agent).t());
+                case FC_BIAS -> new Slot(p, fcB[l], t -> t.select(0, agent).select(0, 0));
+                case HEAD_PRELU -> new Slot(p, headPrelu[l], t -> t.narrow(0, agent, 1));
+                case COMM_ATTENTION -> new Slot(p, commAtt[l], t -> t.select(0, agent));
+                case REWARD_ATTENTION -> new Slot(p, rewAtt, t -> t.alias());
+            });
         }
     }
 
@@ -183,37 +163,39 @@ public final class QNetwork implements AutoCloseable {
         LinkedHashMap<String, TensorData> init = new LinkedHashMap<>();
         double lastFanIn = 1;
         for (Slot s : slots) {
-            int n = (int) TensorData.numel(s.shape);
+            final long[] shape = s.shape();
+            int n = (int) TensorData.numel(shape);
             float[] v = new float[n];
-            switch (s.init) {
-                case XAVIER -> {
+            switch (s.parameter().role()) {
+                case CONV_WEIGHT, FC_WEIGHT -> {
+                    // Xavier-uniform over the published (out, in, k...) shape
                     long receptive = 1;
-                    for (int d = 2; d < s.shape.length; d++) {
-                        receptive *= s.shape[d];
+                    for (int d = 2; d < shape.length; d++) {
+                        receptive *= shape[d];
                     }
-                    double fanIn = s.shape[1] * receptive;
-                    double fanOut = s.shape[0] * receptive;
+                    double fanIn = shape[1] * receptive;
+                    double fanOut = shape[0] * receptive;
                     double bound = Math.sqrt(6.0 / (fanIn + fanOut));
                     for (int i = 0; i < n; i++) {
                         v[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
                     }
                     lastFanIn = fanIn;
                 }
-                case BIAS -> {
+                case CONV_BIAS, FC_BIAS -> {
                     // A bias always follows its weight in slot order, so lastFanIn is that weight's fan-in.
                     double bound = 1 / Math.sqrt(lastFanIn);
                     for (int i = 0; i < n; i++) {
                         v[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
                     }
                 }
-                case PRELU -> java.util.Arrays.fill(v, 0.25f);
-                case GAUSSIAN -> {
+                case CONV_PRELU, HEAD_PRELU -> java.util.Arrays.fill(v, 0.25f);
+                case COMM_ATTENTION, REWARD_ATTENTION -> {
                     for (int i = 0; i < n; i++) {
                         v[i] = (float) nextGaussian(random);
                     }
                 }
             }
-            init.put(s.name, floatTensorData(s.shape, v));
+            init.put(s.name(), floatTensorData(shape, v));
         }
         loadStateDict(init);
     }
@@ -236,20 +218,12 @@ public final class QNetwork implements AutoCloseable {
 
     /** The published parameter names, in published state_dict order. */
     public List<String> parameterNames() {
-        List<String> names = new ArrayList<>(slots.size());
-        for (Slot s : slots) {
-            names.add(s.name);
-        }
-        return names;
+        return published.names();
     }
 
     /** Number of scalar parameters (Network3d 1 agent: 550,860; CommNet 3 agents: 1,374,684). */
     public long parameterCount() {
-        long n = 0;
-        for (Slot s : slots) {
-            n += TensorData.numel(s.shape);
-        }
-        return n;
+        return published.count();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -262,74 +236,13 @@ public final class QNetwork implements AutoCloseable {
      */
     public void loadStateDict(Map<String, TensorData> stateDict) {
         checkOpen();
-        checkCompatible(stateDict);
+        CheckpointCompatibility.check(config, published, describe(), stateDict);
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             for (Slot s : slots) {
-                TensorData td = stateDict.get(s.name);
+                TensorData td = stateDict.get(s.name());
                 Tensor src = cpuTensor(td);
                 s.view.apply(s.owner).copy_(src);
             }
-        }
-    }
-
-    private void checkCompatible(Map<String, TensorData> sd) {
-        int ckptAgents = 0;
-        while (sd.containsKey("fc1." + ckptAgents + ".weight")) {
-            ckptAgents++;
-        }
-        TensorData fc1 = sd.get("fc1.0.weight");
-        if (fc1 != null && fc1.shape().length == 2) {
-            long in = fc1.shape()[1];
-            Architecture ckptArch = in == 2L * TRUNK_FEATURES ? Architecture.COMMNET
-                    : in == TRUNK_FEATURES ? Architecture.NETWORK3D : null;
-            if (ckptArch != null && ckptArch != config.architecture()) {
-                throw new IllegalArgumentException("this is a " + ckptArch.cliName() + " checkpoint (fc1.0.weight "
-                        + "has " + in + " inputs), --model_name " + config.architecture().cliName() + " given");
-            }
-        }
-        if (ckptAgents != agents) {
-            throw new IllegalArgumentException("checkpoint has " + (ckptAgents == 0 ? "no fc1.<i>.weight"
-                    : "fc1.0..fc1." + (ckptAgents - 1)) + " (" + ckptAgents + " agent" + (ckptAgents == 1 ? "" : "s")
-                    + "), model has " + agents + " agent" + (agents == 1 ? "" : "s"));
-        }
-        boolean ckptAttention = sd.containsKey("comm_att1.0");
-        if (ckptAttention != config.commAttention()) {
-            throw new IllegalArgumentException(ckptAttention
-                    ? "checkpoint has comm_att1..3 (CommNet trained with --attention), model built without attention"
-                    : "checkpoint has no comm_att1..3 (CommNet without --attention), model built with attention");
-        }
-        TreeSet<String> missing = new TreeSet<>();
-        List<String> wrongShape = new ArrayList<>();
-        TreeSet<String> expected = new TreeSet<>();
-        for (Slot s : slots) {
-            expected.add(s.name);
-            TensorData td = sd.get(s.name);
-            if (td == null) {
-                missing.add(s.name);
-            } else if (!java.util.Arrays.equals(td.shape(), s.shape)) {
-                wrongShape.add(s.name + " is " + java.util.Arrays.toString(td.shape()) + ", expected "
-                        + java.util.Arrays.toString(s.shape));
-            } else if (td.dtype() != DType.FLOAT32) {
-                wrongShape.add(s.name + " is " + td.dtype().displayName() + ", expected float32");
-            }
-        }
-        TreeSet<String> unexpected = new TreeSet<>(sd.keySet());
-        unexpected.removeAll(expected);
-        if (rewAtt == null) {
-            unexpected.remove("rew_att");
-        }
-        if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
-            StringBuilder m = new StringBuilder("checkpoint does not fit " + describe() + ":");
-            if (!missing.isEmpty()) {
-                m.append(" missing ").append(missing).append(';');
-            }
-            if (!unexpected.isEmpty()) {
-                m.append(" unexpected ").append(unexpected).append(';');
-            }
-            for (String w : wrongShape) {
-                m.append(' ').append(w).append(';');
-            }
-            throw new IllegalArgumentException(m.substring(0, m.length() - 1));
         }
     }
 
@@ -346,7 +259,7 @@ public final class QNetwork implements AutoCloseable {
         LinkedHashMap<String, TensorData> out = new LinkedHashMap<>();
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             for (Slot s : slots) {
-                out.put(s.name, toTensorData(s.view.apply(s.owner), s.shape));
+                out.put(s.name(), toTensorData(s.view.apply(s.owner), s.shape()));
             }
         }
         return out;
@@ -359,13 +272,13 @@ public final class QNetwork implements AutoCloseable {
     public TensorData gradient(String publishedName) {
         checkOpen();
         for (Slot s : slots) {
-            if (s.name.equals(publishedName)) {
+            if (s.name().equals(publishedName)) {
                 try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
                     Tensor g = s.owner.grad();
                     if (!g.defined()) {
-                        return floatTensorData(s.shape, new float[(int) TensorData.numel(s.shape)]);
+                        return floatTensorData(s.shape(), new float[(int) TensorData.numel(s.shape())]);
                     }
-                    return toTensorData(s.view.apply(g), s.shape);
+                    return toTensorData(s.view.apply(g), s.shape());
                 }
             }
         }
@@ -410,28 +323,68 @@ public final class QNetwork implements AutoCloseable {
      * Q-values of the first {@code batch} observations of {@code observations}, without gradient, written to
      * {@code qOut[(b * agents + a) * 6 + action]}.
      *
-     * @param framePhase slot of the oldest frame, 0..3 (0 when frames are stored oldest first); see
-     *                   {@link ObservationBuffer}
+     * <p>Each batch entry's frame order is its {@link FrameRing#oldestSlot()} ({@link ObservationBuffer#ring}):
+     * <ul>
+     *   <li>all entries with the same oldest slot {@code p} (one environment acting, or rows copied oldest first):
+     *       conv0 reads the ring as it is with its input-channel weights rolled by {@code p},
+     *       {@code W'[:, c] = W[:, (c - p) & 3]}: no copy of the input, and bit for bit what this path has always
+     *       computed for {@code p} ({@code p = 0} is the published order);</li>
+     *   <li>entries at different phases (several environments stepped together): the frames are gathered into the
+     *       published order first (one {@code index_select}, 4 x 45^3 values per agent and entry) and conv0 uses the
+     *       published weights: bit for bit the forward of a buffer holding the same frames oldest first.</li>
+     * </ul>
+     * Rolled weights and gathered frames are the same function, rounded differently (the channel sum runs in
+     * another order): within ~1e-6 relative, not bit-identical.
      */
-    public void forward(ObservationBuffer observations, int batch, int framePhase, float[] qOut) {
+    public void forward(ObservationBuffer observations, int batch, float[] qOut) {
         checkOpen();
         if (observations.agents() != agents) {
             throw new IllegalArgumentException("observations hold " + observations.agents() + " agents, " + describe()
                     + " needs " + agents);
         }
-        int n = batch * agents * NetworkConfig.ACTIONS;
+        int n = batch * agents * ObservationGeometry.ACTIONS;
         if (qOut.length < n) {
             throw new IllegalArgumentException("qOut has " + qOut.length + " values, needs " + n);
         }
-        if (framePhase < 0 || framePhase >= NetworkConfig.FRAMES) {
-            throw new IllegalArgumentException("framePhase=" + framePhase + ", expected 0..3");
+        if (batch < 1 || batch > observations.capacityBatch()) {
+            throw new IllegalArgumentException("batch=" + batch + ", capacity " + observations.capacityBatch());
+        }
+        final int phase = observations.ring(0).oldestSlot();
+        boolean samePhase = true;
+        for (int b = 1; b < batch; b++) {
+            samePhase &= observations.ring(b).oldestSlot() == phase;
         }
         InferenceWeights w = inferenceWeights();
         // InferenceMode, not only no-grad: no version counters or view tracking on the temporaries.
         try (PointerScope scope = new PointerScope(); InferenceMode inference = new InferenceMode()) {
-            Tensor q = inferenceTensor(observations.tensor(batch), framePhase, w).cpu().contiguous();
+            Tensor input = observations.tensor(batch);
+            Tensor q = samePhase ? inferenceTensor(input, phase, w).cpu().contiguous()
+                    : inferenceTensor(oldestFirst(input, observations, batch), 0, w).cpu().contiguous();
             new FloatPointer(q.data_ptr()).capacity(n).get(qOut, 0, n);
         }
+    }
+
+    /** The first {@code batch} entries with every agent's frames gathered oldest first, in the caller's scope. */
+    private Tensor oldestFirst(Tensor input, ObservationBuffer observations, int batch) {
+        final int frames = ObservationGeometry.FRAMES;
+        long[] order = new long[batch * agents * frames];
+        for (int b = 0; b < batch; b++) {
+            int p = observations.ring(b).oldestSlot();
+            for (int a = 0; a < agents; a++) {
+                int base = (b * agents + a) * frames;
+                for (int k = 0; k < frames; k++) {
+                    order[base + k] = base + ObservationGeometry.slotOf(p, k);
+                }
+            }
+        }
+        Tensor index;
+        try (LongPointer values = new LongPointer(order)) {
+            index = torch.from_blob(values, new long[] {order.length}, new TensorOptions(torch.ScalarType.Long))
+                    .clone();
+        }
+        return input.reshape(order.length, ObservationGeometry.FRAME_VOXELS).index_select(0, index)
+                .reshape(batch, agents, frames,
+                ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS);
     }
 
     /**
@@ -467,32 +420,6 @@ public final class QNetwork implements AutoCloseable {
 
     public Precision trainingPrecision() { return trainingPrecision; }
 
-    /** The trunk's weights as oneDNN wants them (see {@link #inferenceWeights}); owned by this network. */
-    private static final class InferenceWeights implements AutoCloseable {
-        final Tensor[] convW = new Tensor[4];
-        final Tensor[] convB = new Tensor[4];
-        final Tensor[] convPrelu = new Tensor[4];
-        final long[] versions;
-        /** Precision of the cached copies; on CUDA bf16 runs under autocast from float32 copies. */
-        final torch.ScalarType dtype;
-
-        InferenceWeights(long[] versions, torch.ScalarType dtype) {
-            this.versions = versions;
-            this.dtype = dtype;
-        }
-
-        @Override
-        public void close() {
-            for (Tensor[] ts : new Tensor[][] {convW, convB, convPrelu}) {
-                for (Tensor t : ts) {
-                    if (t != null) {
-                        t.close();
-                    }
-                }
-            }
-        }
-    }
-
     private long[] parameterVersions() {
         long[] v = new long[parameters.size()];
         for (int i = 0; i < v.length; i++) {
@@ -503,23 +430,14 @@ public final class QNetwork implements AutoCloseable {
 
     private InferenceWeights inferenceWeights() {
         long[] versions = parameterVersions();
-        if (inferenceWeights != null && java.util.Arrays.equals(inferenceWeights.versions, versions)) {
+        if (inferenceWeights != null && inferenceWeights.isCurrent(versions)) {
             return inferenceWeights;
         }
         closeInferenceWeights();
         torch.ScalarType dtype = precision == Precision.BF16 && device != Device.CUDA ? torch.ScalarType.BFloat16
                 : torch.ScalarType.Float;
-        InferenceWeights w = new InferenceWeights(versions, dtype);
-        // Built outside InferenceMode: these copies outlive the call, and must not be inference tensors.
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            for (int l = 0; l < 4; l++) {
-                w.convW[l] = Torch.keep(scope, convW[l].detach().to(dtype).contiguous(torch.MemoryFormat.ChannelsLast3d));
-                w.convB[l] = Torch.keep(scope, convB[l].detach().to(dtype));
-                w.convPrelu[l] = Torch.keep(scope, convPrelu[l].detach().to(dtype));
-            }
-        }
-        inferenceWeights = w;
-        return w;
+        inferenceWeights = InferenceWeights.copyOf(convW, convB, convPrelu, versions, dtype);
+        return inferenceWeights;
     }
 
     private void closeInferenceWeights() {
@@ -543,8 +461,8 @@ public final class QNetwork implements AutoCloseable {
             }
         }
         long batch = in.size(0);
-        Tensor x = in.reshape(batch * agents, NetworkConfig.FRAMES, NetworkConfig.ROI_VOXELS,
-                NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS);
+        Tensor x = in.reshape(batch * agents, ObservationGeometry.FRAMES, ObservationGeometry.ROI_VOXELS,
+                ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS);
         if (ownInput) {
             in.close();
         }
@@ -590,7 +508,7 @@ public final class QNetwork implements AutoCloseable {
 
     /** Q-values {@code (batch, agents, 6)} on this network's device, in the caller's PointerScope. */
     Tensor forwardTensor(Tensor observationsHost, int framePhase) {
-        if (framePhase < 0 || framePhase >= NetworkConfig.FRAMES) {
+        if (framePhase < 0 || framePhase >= ObservationGeometry.FRAMES) {
             throw new IllegalArgumentException("framePhase=" + framePhase + ", expected 0..3");
         }
         // Memory: each intermediate's Java wrapper is closed as soon as the next op has consumed it, instead of at
@@ -609,8 +527,8 @@ public final class QNetwork implements AutoCloseable {
             }
         }
         long batch = in.size(0);
-        Tensor x = in.reshape(batch * agents, NetworkConfig.FRAMES, NetworkConfig.ROI_VOXELS,
-                NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS);
+        Tensor x = in.reshape(batch * agents, ObservationGeometry.FRAMES, ObservationGeometry.ROI_VOXELS,
+                ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS);
         if (ownInput) {
             in.close();
         }
@@ -708,7 +626,8 @@ public final class QNetwork implements AutoCloseable {
         LinkedHashMap<String, TensorData> out = new LinkedHashMap<>();
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             for (Slot s : slots) {
-                out.put(s.name, toTensorData(s.view.apply(internalLike.get(parameters.indexOf(s.owner))), s.shape));
+                Tensor internal = internalLike.get(parameters.indexOf(s.owner));
+                out.put(s.name(), toTensorData(s.view.apply(internal), s.shape()));
             }
         }
         return out;
@@ -719,10 +638,11 @@ public final class QNetwork implements AutoCloseable {
         checkOpen();
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             for (Slot s : slots) {
-                TensorData td = published.get(s.name);
-                if (td == null || !java.util.Arrays.equals(td.shape(), s.shape) || td.dtype() != DType.FLOAT32) {
-                    throw new IllegalArgumentException("optimiser state for " + s.name + " is "
-                            + (td == null ? "missing" : td + ", expected float32 " + java.util.Arrays.toString(s.shape)));
+                TensorData td = published.get(s.name());
+                if (td == null || !java.util.Arrays.equals(td.shape(), s.shape()) || td.dtype() != DType.FLOAT32) {
+                    throw new IllegalArgumentException("optimiser state for " + s.name() + " is "
+                            + (td == null ? "missing" : td + ", expected float32 "
+                            + java.util.Arrays.toString(s.shape())));
                 }
                 s.view.apply(internalLike.get(parameters.indexOf(s.owner))).copy_(cpuTensor(td));
             }

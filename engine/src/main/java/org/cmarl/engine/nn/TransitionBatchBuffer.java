@@ -3,6 +3,8 @@ package org.cmarl.engine.nn;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 
 /**
  * A mini-batch of transitions as the learner reads it: for every sampled transition and agent, ONE window of 5
@@ -35,10 +37,9 @@ import org.cmarl.engine.memory.NativeBlock;
  */
 public final class TransitionBatchBuffer implements AutoCloseable {
     /** Frames of one window: the 4 of the state and the newest of the next state. */
-    public static final int WINDOW_FRAMES = NetworkConfig.FRAMES + 1;
+    public static final int WINDOW_FRAMES = ObservationGeometry.FRAMES + 1;
     /** Bytes of one uint8 45^3 frame. */
-    public static final long FRAME_BYTES = (long) NetworkConfig.ROI_VOXELS * NetworkConfig.ROI_VOXELS
-            * NetworkConfig.ROI_VOXELS;
+    public static final long FRAME_BYTES = ObservationGeometry.frameBytes(FrameType.UINT8);
 
     private final int capacityBatch;
     private final int agents;
@@ -56,8 +57,8 @@ public final class TransitionBatchBuffer implements AutoCloseable {
             throw new IllegalArgumentException("transition batch of " + capacityBatch + " x " + agents
                     + " agents needs " + bytes + " bytes, at most " + Integer.MAX_VALUE + " supported");
         }
-        long[] shape = {capacityBatch, agents, WINDOW_FRAMES, NetworkConfig.ROI_VOXELS, NetworkConfig.ROI_VOXELS,
-            NetworkConfig.ROI_VOXELS};
+        long[] shape = {capacityBatch, agents, WINDOW_FRAMES, ObservationGeometry.ROI_VOXELS,
+            ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS};
         // on CUDA page-locked: the host -> device copies of the forward passes are DMA transfers
         this.block = HostTensorBlock.allocate(shape, torch.ScalarType.Byte, bytes, device);
         this.view = HostTensorBlock.view(block, shape, torch.ScalarType.Byte);
@@ -106,12 +107,12 @@ public final class TransitionBatchBuffer implements AutoCloseable {
 
     /** States {@code (batch, agents, 4, 45, 45, 45)}: window frames 0..3, a strided view, in the caller's scope. */
     Tensor stateTensor(int batch) {
-        return windows(batch).narrow(2, 0, NetworkConfig.FRAMES);
+        return windows(batch).narrow(2, 0, ObservationGeometry.FRAMES);
     }
 
     /** Next states {@code (batch, agents, 4, 45, 45, 45)}: window frames 1..4, a strided view, caller's scope. */
     Tensor nextStateTensor(int batch) {
-        return windows(batch).narrow(2, 1, NetworkConfig.FRAMES);
+        return windows(batch).narrow(2, 1, ObservationGeometry.FRAMES);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.cmarl.engine.replay;
 
+import static org.cmarl.engine.observation.ObservationGeometry.FRAMES;
 import static org.cmarl.engine.replay.TransitionRecordDescriptor.*;
 
 import java.util.SplittableRandom;
@@ -7,6 +8,7 @@ import java.util.SplittableRandom;
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.ObservationGeometry;
 
 /**
  * The replay memory: an off-heap ring of fixed-size records ({@link TransitionRecordDescriptor}), one per observation,
@@ -24,9 +26,8 @@ import org.cmarl.engine.memory.NativeBlock;
  * no longer sampled. Single-threaded: one writer that also samples.
  */
 public final class ReplayMemory implements AutoCloseable {
-    public static final int FRAMES = 4;
-    public static final int ROI_VOXELS = 45;
-    public static final int FRAME_BYTES = ROI_VOXELS * ROI_VOXELS * ROI_VOXELS;
+    /** Bytes of one stored uint8 frame. */
+    private static final int FRAME_BYTES = ObservationGeometry.FRAME_VOXELS;
     /** Frames of one sampled window: the state's 4 and the next state's newest. */
     public static final int WINDOW_FRAMES = FRAMES + 1;
 
@@ -164,17 +165,21 @@ public final class ReplayMemory implements AutoCloseable {
 
     /**
      * Samples {@code batchSize} transitions uniformly (with replacement, as the published memory does) and writes,
-     * for each transition and agent, ONE window of 5 uint8 frames at {@code windowsAddress}, laid out
-     * {@code (batch, agents, 5, 45, 45, 45)} C order: window frames 0..3 are the state (frames of steps t-3..t, oldest
-     * first) and frames 1..4 the next state (steps t-2..t+1), so each frame the two share is extracted once. Frames
-     * before the episode's start are zeros. Actions, rewards and terminal flags go to {@code [batch * agents]} arrays
-     * (row b, agent a at {@code b * agents + a}). The learner reads the windows through
-     * {@code nn.TransitionBatchBuffer}: {@link #windowBytes(int, int)} bytes from {@code windowsAddress}.
+     * for each transition and agent, ONE window of 5 uint8 frames into {@code windows} from {@code offsetBytes} on,
+     * laid out {@code (batch, agents, 5, 45, 45, 45)} C order: window frames 0..3 are the state (frames of steps
+     * t-3..t, oldest first) and frames 1..4 the next state (steps t-2..t+1), so each frame the two share is extracted
+     * once. Frames before the episode's start are zeros. Actions, rewards and terminal flags go to
+     * {@code [batch * agents]} arrays (row b, agent a at {@code b * agents + a}). The learner reads the windows through
+     * {@code nn.TransitionBatchBuffer}: {@link #windowBytes(int, int)} bytes from {@code offsetBytes}.
      *
-     * @throws IllegalArgumentException when fewer than {@code batchSize} transitions are stored
+     * @param windows the block that owns the destination (still the caller's); checked open and large enough here,
+     *                once per call, not per frame
+     * @throws IllegalArgumentException when fewer than {@code batchSize} transitions are stored, or when the windows
+     *                                  do not fit in {@code windows} from {@code offsetBytes} on
+     * @throws IllegalStateException    when {@code windows} is closed
      */
-    public void sample(int batchSize, SplittableRandom random, FrameSource frames, long windowsAddress,
-                       int[] actions, float[] rewards, boolean[] terminal) {
+    public void sample(int batchSize, SplittableRandom random, FrameSource frames, NativeBlock windows,
+                       long offsetBytes, int[] actions, float[] rewards, boolean[] terminal) {
         if (batchSize < 1 || batchSize > sampleableTransitions()) {
             throw new IllegalArgumentException("batch of " + batchSize + " requested, " + sampleableTransitions()
                     + " transitions stored");
@@ -183,6 +188,10 @@ public final class ReplayMemory implements AutoCloseable {
                 || terminal.length < batchSize * agents) {
             throw new IllegalArgumentException("output arrays need " + batchSize * agents + " entries");
         }
+        if (windows == null) {
+            throw new IllegalArgumentException("windows block is null");
+        }
+        final long windowsAddress = windows.address() + checkWindows(windows, offsetBytes, batchSize);
         final long transitionBytes = (long) agents * WINDOW_FRAMES * FRAME_BYTES;
         for (int b = 0; b < batchSize; b++) {
             int r = drawTransition(random);
@@ -195,6 +204,16 @@ public final class ReplayMemory implements AutoCloseable {
             }
             writeWindow(r, frames, windowsAddress + b * transitionBytes);
         }
+    }
+
+    private long checkWindows(NativeBlock windows, long offsetBytes, int batchSize) {
+        long required = windowBytes(batchSize, agents);
+        if (offsetBytes < 0 || offsetBytes > windows.capacityBytes() - required) {
+            throw new IllegalArgumentException("windows block of " + windows.capacityBytes() + " bytes at offset "
+                    + offsetBytes + " is too small: " + batchSize + " transitions x " + agents + " agents x "
+                    + WINDOW_FRAMES + " uint8 frames need " + required + " bytes");
+        }
+        return offsetBytes;
     }
 
     /** Bytes {@link #sample} writes for {@code batchSize} transitions of {@code agents} agents: 5 frames each. */

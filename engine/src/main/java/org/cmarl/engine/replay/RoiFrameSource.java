@@ -2,9 +2,9 @@ package org.cmarl.engine.replay;
 
 import java.util.List;
 
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.RoiExtractor;
 import org.cmarl.engine.env.RoiWindow;
+import org.cmarl.engine.observation.FrameType;
 import org.cmarl.engine.volume.Volume;
 
 /**

@@ -162,7 +162,7 @@ public final class ReplayBatchPrefetcher implements AutoCloseable {
     }
 
     private void sampleInto(Batch b, SplittableRandom random) {
-        replay.sample(batchSize, random, frames, b.transitions.address(), b.actions, b.rewards, b.terminal);
+        replay.sample(batchSize, random, frames, b.transitions.block(), 0, b.actions, b.rewards, b.terminal);
     }
 
     private void checkOpen() {

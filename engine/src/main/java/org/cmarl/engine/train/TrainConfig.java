@@ -102,7 +102,7 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
     private static void memoryBudget(int memorySize, int batchSize, int agents) {
         String withAgents = " with " + agents + " agent" + (agents == 1 ? "" : "s");
         int recordBytes = org.cmarl.engine.replay.TransitionRecordDescriptor.recordBytes(agents);
-        int extraRecords = org.cmarl.engine.replay.ReplayMemory.FRAMES;
+        int extraRecords = org.cmarl.engine.observation.ObservationGeometry.FRAMES;
         long ringBytes = ((long) memorySize + extraRecords) * recordBytes;
         if (ringBytes > MEMORY_LIMIT_BYTES) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.cmarl.engine.env.EnvConfig;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
@@ -21,6 +20,8 @@ import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.replay.FrameSource;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
@@ -102,10 +103,10 @@ public final class Trainer implements AutoCloseable {
         this.target.copyWeightsFrom(online);
         this.learner = new DqnLearner(online, target, config.learningRate(), config.teamReward(),
                 config.effectiveMicroBatch());
-        this.actInput = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.FLOAT32,
+        this.actInput = ObservationBuffer.allocate(1, agents, FrameType.FLOAT32,
                 config.device());
         this.env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, agents, config.multiscale(), FrameType.FLOAT32,
-                config.stepsPerEpisode(), false, true), actInput.block(), 0);
+                config.stepsPerEpisode(), false, true), actInput.ring(0));
         this.replay = new ReplayMemory(config.memorySize(), agents);
         List<org.cmarl.engine.volume.Volume> volumes = new ArrayList<>();
         for (EvalImage image : this.images) {
@@ -115,7 +116,7 @@ public final class Trainer implements AutoCloseable {
         // one 5-frame window per sampled transition and agent: state and next state are overlapping views of it
         this.batches = new ReplayBatchPrefetcher(replay, frames, config.batchSize(), agents, config.device());
         this.actions = new int[agents];
-        this.qValues = new float[agents * NetworkConfig.ACTIONS];
+        this.qValues = new float[agents * ObservationGeometry.ACTIONS];
         this.rewards = new float[agents];
         this.terminal = new boolean[agents];
         this.x = new int[agents];
@@ -409,13 +410,13 @@ public final class Trainer implements AutoCloseable {
         // act: epsilon-greedy over all agents at once, as published; a random action records zero Q-values
         if (random.nextDouble() < epsilon) {
             for (int a = 0; a < agents; a++) {
-                actions[a] = random.nextInt(NetworkConfig.ACTIONS);
+                actions[a] = random.nextInt(ObservationGeometry.ACTIONS);
             }
             java.util.Arrays.fill(qValues, 0f);
         } else {
-            online.forward(actInput, 1, env.oldestSlot(), qValues);
+            online.forward(actInput, 1, qValues);
             for (int a = 0; a < agents; a++) {
-                actions[a] = Evaluator.argmax(qValues, a * NetworkConfig.ACTIONS);
+                actions[a] = Evaluator.argmax(qValues, a * ObservationGeometry.ACTIONS);
             }
         }
         t = times.add(PhaseTimes.ACT, t);

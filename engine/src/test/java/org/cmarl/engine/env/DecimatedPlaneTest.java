@@ -7,6 +7,8 @@ import java.util.SplittableRandom;
 
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.Volume;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the wide-load row gathers, and the environment with and without decimated planes: always the same bytes.
  */
 class DecimatedPlaneTest {
-    private static final int N = RoiWindow.SIZE;
+    private static final int N = ObservationGeometry.ROI_VOXELS;
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(FrameType.class)
@@ -26,7 +28,7 @@ class DecimatedPlaneTest {
         int[] dims = {160, 170, 180};
         try (Volume v = RoiExtractorTest.patterned(dims[0], dims[1], dims[2]);
              DecimatedPlane plane = new DecimatedPlane(3, type);
-             NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(type), 64)) {
+             NativeBlock frame = NativeBlock.allocate(ObservationGeometry.frameBytes(type), 64)) {
             plane.ensureBuiltFor(v);
             assertEquals(0, plane.builtRowCount());
             RoiWindow w = new RoiWindow();
@@ -50,7 +52,7 @@ class DecimatedPlaneTest {
         try (Volume a = RoiExtractorTest.patterned(50, 40, 30);
              Volume b = RoiExtractorTest.patterned(31, 47, 29);
              DecimatedPlane plane = new DecimatedPlane(2, FrameType.UINT8);
-             NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(FrameType.UINT8), 64)) {
+             NativeBlock frame = NativeBlock.allocate(ObservationGeometry.frameBytes(FrameType.UINT8), 64)) {
             // b differs from a at every voxel both contain: shift its pattern by writing a different value
             for (int i = 0; i < b.voxelCount(); i++) {
                 b.floatVoxels().putFloat(i * 4, (i * 7 % 200) + 3.5f);
@@ -84,7 +86,7 @@ class DecimatedPlaneTest {
     void shouldThrowIllegalStateWhenUsedAfterCloseOrSourceClosed() {
         Volume v = RoiExtractorTest.patterned(20, 20, 20);
         DecimatedPlane plane = new DecimatedPlane(3, FrameType.FLOAT32);
-        try (NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(FrameType.FLOAT32), 64)) {
+        try (NativeBlock frame = NativeBlock.allocate(ObservationGeometry.frameBytes(FrameType.FLOAT32), 64)) {
             plane.ensureBuiltFor(v);
             RoiWindow w = new RoiWindow();
             w.set(3, 10, 10, 10, 20, 20, 20);
@@ -187,9 +189,9 @@ class DecimatedPlaneTest {
     }
 
     private static void assertObservationsEqual(LandmarkEnv expected, LandmarkEnv actual, long bytes, String at) {
-        assertEquals(expected.oldestSlot(), actual.oldestSlot(), at);
-        long e = expected.observationAddress0();
-        long a = actual.observationAddress0();
+        assertEquals(expected.frames().oldestSlot(), actual.frames().oldestSlot(), at);
+        long e = expected.frames().address();
+        long a = actual.frames().address();
         // 8 bytes at a time, then the tail byte by byte: a uint8 observation of 3 agents (1,093,500 bytes) is not a
         // whole number of longs, and the bytes after it are not the environment's
         long i = 0;

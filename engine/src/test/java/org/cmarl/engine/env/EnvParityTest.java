@@ -20,6 +20,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agrona.BufferUtil;
 import org.agrona.UnsafeApi;
+import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
+import org.cmarl.engine.observation.ObservationLayout;
 import org.cmarl.engine.volume.NiftiReader;
 import org.cmarl.engine.volume.Volume;
 import org.junit.jupiter.api.AfterAll;
@@ -178,10 +183,13 @@ class EnvParityTest {
         }
         long dst = BufferUtil.address(hashBuffer);
         if (stacked) {
-            env.copyCanonicalObservation(dst, bytes);
+            try (NativeBlock canonical = NativeBlock.allocate(bytes, 64)) {
+                env.frames().copyCanonicalTo(new FrameRing(canonical, 0, layout));
+                UnsafeApi.copyMemory(canonical.address(), dst, bytes);
+            }
         } else {
             for (int a = 0; a < env.agents(); a++) {
-                UnsafeApi.copyMemory(env.observationAddress0() + env.newestFrameOffset(a), dst + a * layout.frameBytes(),
+                UnsafeApi.copyMemory(env.frames().address() + env.frames().newestFrameOffset(a), dst + a * layout.frameBytes(),
                         layout.frameBytes());
             }
         }
@@ -249,10 +257,10 @@ class EnvParityTest {
     }
 
     static double[] flatten(JsonNode rows) {
-        double[] out = new double[rows.size() * Actions.COUNT];
+        double[] out = new double[rows.size() * ObservationGeometry.ACTIONS];
         for (int a = 0; a < rows.size(); a++) {
-            for (int k = 0; k < Actions.COUNT; k++) {
-                out[a * Actions.COUNT + k] = rows.get(a).get(k).asDouble();
+            for (int k = 0; k < ObservationGeometry.ACTIONS; k++) {
+                out[a * ObservationGeometry.ACTIONS + k] = rows.get(a).get(k).asDouble();
             }
         }
         return out;

@@ -7,6 +7,8 @@ import java.util.SplittableRandom;
 
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.Volume;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -24,12 +26,12 @@ class FrameReuseTest {
         try (Volume v = RoiExtractorTest.patterned(61, 58, 70);
              LandmarkEnv env = LandmarkEnv.withOwnBuffer(new EnvConfig(Mode.TRAIN, agents, true, type, 200, false,
                      decimated));
-             NativeBlock oracle = NativeBlock.allocate(RoiExtractor.frameBytes(type), 64)) {
+             NativeBlock oracle = NativeBlock.allocate(ObservationGeometry.frameBytes(type), 64)) {
             SplittableRandom random = new SplittableRandom(11);
             int[] actions = new int[agents];
             int[][] landmarks = {{30, 29, 35}, {2, 3, 4}, {59, 1, 68}};
             int[] stepsPerScale = new int[4];
-            long frameBytes = RoiExtractor.frameBytes(type);
+            long frameBytes = ObservationGeometry.frameBytes(type);
             for (int episode = 0; episode < 8; episode++) {
                 env.reset(v, landmarks, episode % 2 == 0 ? Spawn.random() : Spawn.fixed(0, 1, 0.5), random);
                 int t = 0;
@@ -42,7 +44,7 @@ class FrameReuseTest {
                     t++;
                     for (int a = 0; a < agents; a++) {
                         RoiExtractor.extract(v, env.window(a), type, oracle.address());
-                        long frame = env.observationAddress0() + env.newestFrameOffset(a);
+                        long frame = env.frames().address() + env.frames().newestFrameOffset(a);
                         for (long i = 0; i < frameBytes; i++) {
                             byte expected = UnsafeApi.getByte(oracle.address() + i);
                             byte actual = UnsafeApi.getByte(frame + i);

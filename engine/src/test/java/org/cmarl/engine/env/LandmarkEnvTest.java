@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.SplittableRandom;
 
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationLayout;
 import org.cmarl.engine.volume.Volume;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -176,25 +179,25 @@ class LandmarkEnvTest {
         ObservationLayout layout = new ObservationLayout(2, FrameType.UINT8);
         try (NativeBlock input = NativeBlock.allocate(layout.totalBytes(3), 64);
              NativeBlock expected = NativeBlock.allocate(layout.frameBytes(), 64);
-             LandmarkEnv env = new LandmarkEnv(config, input, layout.frameOffset(1, 0, 0))) {
+             LandmarkEnv env = new LandmarkEnv(config, new FrameRing(input, layout.frameOffset(1, 0, 0), layout))) {
             env.reset(volume, new int[][]{{30, 30, 30}, {5, 6, 7}}, Spawn.fixed(new double[][]{{0.5, 0.5, 0.5},
                     {0.1, 0.9, 0.2}}), null);
-            assertEquals(1, env.oldestSlot());
-            assertEquals(0, env.newestSlot());
+            assertEquals(1, env.frames().oldestSlot());
+            assertEquals(0, env.frames().newestSlot());
             for (int slot = 1; slot < 4; slot++) {
                 assertEquals(0L, sumBytes(input, layout.frameOffset(1, 1, slot), layout.frameBytes()), "zero slot");
             }
             int[] actions = {Actions.X_PLUS, Actions.Y_MINUS};
             for (int t = 1; t <= 6; t++) {
                 env.step(actions, (double[]) null);
-                assertEquals((t + 1) & 3, env.oldestSlot());
-                assertEquals(t & 3, env.newestSlot());
+                assertEquals((t + 1) & 3, env.frames().oldestSlot());
+                assertEquals(t & 3, env.frames().newestSlot());
                 for (int a = 0; a < 2; a++) {
                     RoiWindow w = new RoiWindow();
                     w.set(env.scale(), env.location(a, 0), env.location(a, 1), env.location(a, 2), 60, 70, 80);
                     RoiExtractor.extract(volume, w, FrameType.UINT8, expected.address());
-                    long newest = layout.frameOffset(1, a, env.newestSlot());
-                    assertEquals(newest, layout.frameOffset(1, 0, 0) + env.newestFrameOffset(a));
+                    long newest = layout.frameOffset(1, a, env.frames().newestSlot());
+                    assertEquals(newest, layout.frameOffset(1, 0, 0) + env.frames().newestFrameOffset(a));
                     for (int i = 0; i < layout.frameBytes(); i++) {
                         if (expected.buffer().getByte(i) != input.buffer().getByte((int) newest + i)) {
                             assertEquals(expected.buffer().getByte(i), input.buffer().getByte((int) newest + i),
@@ -272,13 +275,13 @@ class LandmarkEnvTest {
             assertEquals(0, env.steps());
             assertArrayEquals(new int[]{29, 34, 39}, location(env, 0));
             assertEquals(before, sumFloats(env));
-            assertEquals(1, env.oldestSlot());
+            assertEquals(1, env.frames().oldestSlot());
         }
     }
 
     private static long sumFloats(LandmarkEnv env) {
         long bits = 0;
-        long base = env.observationAddress0();
+        long base = env.frames().address();
         for (long i = 0; i < env.layout().batchEntryBytes(); i += 4) {
             bits = bits * 31 + Float.floatToIntBits(org.agrona.UnsafeApi.getFloat(base + i));
         }
@@ -334,41 +337,39 @@ class LandmarkEnvTest {
     }
 
     @Test
-    void shouldRejectBufferOfWrongSize() {
+    void shouldRefuseRingWhenItsAgentsOrFrameTypeDifferFromTheConfig() {
         EnvConfig config = config(Mode.EVAL, 2, true);
-        long required = new ObservationLayout(2, FrameType.FLOAT32).batchEntryBytes();
-        try (NativeBlock small = NativeBlock.allocate(required - 1, 64)) {
+        ObservationLayout oneAgent = new ObservationLayout(1, FrameType.FLOAT32);
+        ObservationLayout bytes = new ObservationLayout(2, FrameType.UINT8);
+        try (NativeBlock block = NativeBlock.allocate(new ObservationLayout(2, FrameType.FLOAT32).batchEntryBytes(),
+                64)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new LandmarkEnv(config, small, 0));
-            assertEquals("observation buffer of 2915999 bytes at offset 0 is too small: required 2916000 bytes "
-                    + "(2 agents x 4 frames x 45^3 x FLOAT32)", e.getMessage());
-        }
-        try (LandmarkEnv env = LandmarkEnv.withOwnBuffer(config);
-             NativeBlock dst = NativeBlock.allocate(required, 64)) {
-            env.reset(volume, new int[][]{{1, 1, 1}, {2, 2, 2}}, Spawn.fixed(0.5, 0.5, 0.5), null);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> env.copyCanonicalObservation(dst.address(), required + 4));
-            assertEquals("canonical observation buffer of 2916004 bytes, required 2916000", e.getMessage());
+                    () -> new LandmarkEnv(config, new FrameRing(block, 0, oneAgent)));
+            assertEquals("observation of 1 agents (FLOAT32) given to an environment of 2 agents (FLOAT32)",
+                    e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> new LandmarkEnv(config, new FrameRing(block, 0, bytes)));
+            assertEquals("observation of 2 agents (UINT8) given to an environment of 2 agents (FLOAT32)",
+                    e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new LandmarkEnv(config, null));
         }
     }
 
     @Test
-    void shouldWriteSameFramesWhenGivenRawAddressInsteadOfBlock() {
+    void shouldWriteSameFramesWhenGivenARingAtAnOffsetInTheCallersBlock() {
         EnvConfig config = config(Mode.EVAL, 1, true);
-        long bytes = new ObservationLayout(1, FrameType.FLOAT32).batchEntryBytes();
-        try (NativeBlock raw = NativeBlock.allocate(bytes + 64, 64);
-             LandmarkEnv viaAddress = new LandmarkEnv(config, raw.address() + 64, bytes);
-             LandmarkEnv viaBlock = LandmarkEnv.withOwnBuffer(config)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new LandmarkEnv(config, raw.address(), bytes - 1));
-            assertEquals("observation buffer of 1457999 bytes at offset 0 is too small: required 1458000 bytes "
-                    + "(1 agents x 4 frames x 45^3 x FLOAT32)", e.getMessage());
-            for (LandmarkEnv env : new LandmarkEnv[]{viaAddress, viaBlock}) {
+        ObservationLayout layout = new ObservationLayout(1, FrameType.FLOAT32);
+        long bytes = layout.batchEntryBytes();
+        try (NativeBlock callers = NativeBlock.allocate(bytes + 64, 64);
+             LandmarkEnv inCallers = new LandmarkEnv(config, new FrameRing(callers, 64, layout));
+             LandmarkEnv own = LandmarkEnv.withOwnBuffer(config)) {
+            for (LandmarkEnv env : new LandmarkEnv[]{inCallers, own}) {
                 env.reset(volume, new int[][]{{3, 4, 5}}, Spawn.fixed(0.1, 0.2, 0.9), null);
                 env.step(new int[]{Actions.Z_PLUS}, (double[]) null);
             }
-            assertEquals(raw.address() + 64, viaAddress.observationAddress0());
-            assertEquals(sumFloats(viaBlock), sumFloats(viaAddress));
+            assertEquals(callers.address() + 64, inCallers.frames().address());
+            assertEquals(sumFloats(own), sumFloats(inCallers));
+            assertEquals(own.frames().oldestSlot(), inCallers.frames().oldestSlot());
         }
     }
 

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.Affine;
 import org.cmarl.engine.volume.Volume;
 import org.junit.jupiter.api.Test;
@@ -99,7 +101,7 @@ class RoiExtractorTest {
     @MethodSource("volumesAndScales")
     void shouldEqualSlowReferenceWhenNearEveryFaceEdgeAndCorner(int nx, int ny, int nz, int scale, FrameType type) {
         try (Volume v = patterned(nx, ny, nz);
-             NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(type), 64);
+             NativeBlock frame = NativeBlock.allocate(ObservationGeometry.frameBytes(type), 64);
              DecimatedPlane decimated = scale > 1 ? new DecimatedPlane(scale, type) : null) {
             if (decimated != null) {
                 decimated.rebuild(v);
@@ -132,7 +134,7 @@ class RoiExtractorTest {
         final int ny = 110;
         final int nz = 120;
         final int guard = 16;
-        final long frameBytes = RoiExtractor.frameBytes(type);
+        final long frameBytes = ObservationGeometry.frameBytes(type);
         try (Volume v = patterned(nx, ny, nz);
              NativeBlock block = NativeBlock.allocate(frameBytes + 2L * guard + 8, 64);
              DecimatedPlane decimated = scale > 1 ? new DecimatedPlane(scale, type) : null) {
@@ -250,7 +252,7 @@ class RoiExtractorTest {
         try (Volume big = patterned(50, 40, 30);
              Volume small = patterned(20, 25, 30);
              DecimatedPlane plane = new DecimatedPlane(3, FrameType.FLOAT32);
-             NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(FrameType.FLOAT32), 64)) {
+             NativeBlock frame = NativeBlock.allocate(ObservationGeometry.frameBytes(FrameType.FLOAT32), 64)) {
             RoiWindow w = new RoiWindow();
             for (Volume v : new Volume[]{big, small, big}) {
                 plane.ensureBuiltFor(v);
@@ -269,7 +271,7 @@ class RoiExtractorTest {
     @Test
     void shouldPutAgentVoxelAtCell23WhenScale1Unclamped() {
         try (Volume v = patterned(100, 100, 100);
-             NativeBlock frame = NativeBlock.allocate(RoiExtractor.frameBytes(FrameType.FLOAT32), 64)) {
+             NativeBlock frame = NativeBlock.allocate(ObservationGeometry.frameBytes(FrameType.FLOAT32), 64)) {
             RoiWindow w = new RoiWindow();
             w.set(1, 50, 60, 70, 100, 100, 100);
             RoiExtractor.extract(v, w, FrameType.FLOAT32, frame.address());

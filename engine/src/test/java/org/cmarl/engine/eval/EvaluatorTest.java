@@ -12,6 +12,9 @@ import org.agrona.UnsafeApi;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationLayout;
 import org.cmarl.engine.volume.Affine;
 import org.cmarl.engine.volume.IntensityStats;
 import org.cmarl.engine.volume.Volume;
@@ -33,6 +36,7 @@ class EvaluatorTest {
         final int agents;
         final int capacity;
         final NativeBlock input;
+        final FrameRing[] rows;
         int calls;
         int maxBatch;
 
@@ -40,12 +44,18 @@ class EvaluatorTest {
             this.agents = agents;
             this.capacity = capacity;
             this.input = NativeBlock.allocate((long) capacity * inputRowBytes(), 64);
+            ObservationLayout layout = new ObservationLayout(agents, FrameType.FLOAT32);
+            this.rows = new FrameRing[capacity];
+            for (int row = 0; row < capacity; row++) {
+                rows[row] = new FrameRing(input, layout.frameOffset(row, 0, 0), layout);
+            }
         }
 
         @Override public int agents() { return agents; }
         @Override public int capacityBatch() { return capacity; }
-        @Override public long inputRowAddress(int row) { return input.address() + row * inputRowBytes(); }
-        @Override public long inputRowBytes() { return (long) agents * ROW_FLOATS * Float.BYTES; }
+        @Override public FrameRing inputRow(int row) { return rows[row]; }
+        long inputRowAddress(int row) { return rows[row].address(); }
+        long inputRowBytes() { return (long) agents * ROW_FLOATS * Float.BYTES; }
 
         @Override
         public void forward(int batch, float[] qOut) {

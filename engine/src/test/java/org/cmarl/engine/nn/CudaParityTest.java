@@ -1,5 +1,6 @@
 package org.cmarl.engine.nn;
 
+import static org.cmarl.engine.nn.RingPhases.atPhase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +25,8 @@ import org.cmarl.engine.io.AdamState;
 import org.cmarl.engine.io.PtReader;
 import org.cmarl.engine.io.PtWriter;
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.FileList;
 import org.cmarl.engine.volume.FileType;
 import org.cmarl.engine.volume.LandmarkReader;
@@ -89,9 +92,9 @@ class CudaParityTest {
         try (QNetwork cpu = QNetwork.create(commNet(), 7, Device.CPU);
              QNetwork cuda = QNetwork.create(commNet(), 8, Device.CUDA);
              ObservationBuffer inCpu = ObservationBuffer.allocate(BATCH, AGENTS,
-                     ObservationBuffer.ElementType.UINT8);
+                     FrameType.UINT8);
              ObservationBuffer inCuda = ObservationBuffer.allocate(BATCH, AGENTS,
-                     ObservationBuffer.ElementType.UINT8, Device.CUDA)) {
+                     FrameType.UINT8, Device.CUDA)) {
             cuda.loadStateDict(cpu.stateDict());
             SplittableRandom random = new SplittableRandom(3);
             for (int i = 0; i < inCpu.capacityBatch() * AGENTS * 4 * inCpu.frameBytes(); i++) {
@@ -99,11 +102,11 @@ class CudaParityTest {
                 UnsafeApi.putByte(inCpu.address() + i, b);
                 UnsafeApi.putByte(inCuda.address() + i, b);
             }
-            float[] qCpu = new float[BATCH * AGENTS * NetworkConfig.ACTIONS];
+            float[] qCpu = new float[BATCH * AGENTS * ObservationGeometry.ACTIONS];
             float[] qCuda = new float[qCpu.length];
-            for (int phase = 0; phase < NetworkConfig.FRAMES; phase += 3) {
-                cpu.forward(inCpu, BATCH, phase, qCpu);
-                cuda.forward(inCuda, BATCH, phase, qCuda);
+            for (int phase = 0; phase < ObservationGeometry.FRAMES; phase += 3) {
+                cpu.forward(atPhase(inCpu, BATCH, phase), BATCH, qCpu);
+                cuda.forward(atPhase(inCuda, BATCH, phase), BATCH, qCuda);
                 assertClose(qCpu, qCuda, 1e-5, 1e-6, "Q phase " + phase);
             }
         }

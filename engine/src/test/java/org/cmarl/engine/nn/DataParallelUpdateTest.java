@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.cmarl.engine.dist.DistBackend;
 import org.cmarl.engine.dist.LaunchEnvironment;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,8 +88,8 @@ class DataParallelUpdateTest {
              QNetwork online = QNetwork.create(config, 11 + 100 * rank, Device.CPU);
              QNetwork target = QNetwork.create(config, 12 + 100 * rank, Device.CPU);
              DqnLearner learner = new DqnLearner(online, target, 1e-3, TeamReward.NONE, 1);
-             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8)) {
+             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
+             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8)) {
             learner.joinGroup(group);
             for (int u = 0; u < UPDATES; u++) {
                 Batch b = Batch.of(u, 2 * BATCH);
@@ -109,9 +110,9 @@ class DataParallelUpdateTest {
         try (QNetwork online = QNetwork.create(config, 11, Device.CPU);
              QNetwork target = QNetwork.create(config, 12, Device.CPU);
              DqnLearner learner = new DqnLearner(online, target, 1e-3, TeamReward.NONE, 1);
-             ObservationBuffer s = ObservationBuffer.allocate(2 * BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(2 * BATCH, AGENTS, FrameType.UINT8);
              ObservationBuffer next = ObservationBuffer.allocate(2 * BATCH, AGENTS,
-                     ObservationBuffer.ElementType.UINT8)) {
+                     FrameType.UINT8)) {
             for (int u = 0; u < UPDATES; u++) {
                 Batch b = Batch.of(u, 2 * BATCH);
                 fill(s, b, 0, 2 * BATCH);

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
 
+import org.cmarl.engine.observation.FrameType;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** The loss of SPEC.md section 5 against a slow scalar oracle on the networks' own Q-values. */
 class DqnLearnerLossTest {
@@ -25,8 +26,8 @@ class DqnLearnerLossTest {
                 teamReward == TeamReward.ATTENTION);
         try (QNetwork online = QNetwork.create(config, 31, Device.CPU);
              QNetwork target = QNetwork.create(config, 32, Device.CPU);
-             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
+             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
              DqnLearner learner = new DqnLearner(online, target, 1e-3, teamReward)) {
             SplittableRandom random = new SplittableRandom(5);
             for (int i = 0; i < s.capacityBatch() * AGENTS * 4 * 45 * 45 * 45; i++) {
@@ -35,8 +36,8 @@ class DqnLearnerLossTest {
             }
             float[] q = new float[BATCH * AGENTS * 6];
             float[] qNext = new float[BATCH * AGENTS * 6];
-            online.forward(s, BATCH, 0, q);
-            target.forward(next, BATCH, 0, qNext);
+            online.forward(s, BATCH, q);
+            target.forward(next, BATCH, qNext);
             double[][] softmax = null;
             if (teamReward == TeamReward.ATTENTION) {
                 float[] logits = ParityReference.floats(online.stateDict().get("rew_att"));
@@ -118,7 +119,7 @@ class DqnLearnerLossTest {
         NetworkConfig config = NetworkConfig.of(Architecture.NETWORK3D, 1);
         try (QNetwork online = QNetwork.create(config, 1, Device.CPU);
              QNetwork target = QNetwork.create(config, 1, Device.CPU);
-             ObservationBuffer s = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(1, 1, FrameType.UINT8);
              DqnLearner learner = new DqnLearner(online, target, 1e-3, TeamReward.NONE)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> learner.update(s, s, 1,
                     new int[] {6}, new float[] {0}, new boolean[] {false}, 0.9));

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -31,8 +32,8 @@ class DqnLearnerMicroBatchTest {
                 teamReward == TeamReward.ATTENTION);
         try (QNetwork online = QNetwork.create(config, 31, Device.CPU);
              QNetwork target = QNetwork.create(config, 32, Device.CPU);
-             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
+             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
              DqnLearner whole = new DqnLearner(online, target, 1e-3, teamReward, BATCH);
              DqnLearner chunked = new DqnLearner(online, target, 1e-3, teamReward, 2)) {
             SplittableRandom random = new SplittableRandom(5);

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,8 +40,8 @@ class DqnLearnerParityTest {
         }
         try (QNetwork online = QNetwork.create(config, 1, Device.CPU);
              QNetwork target = QNetwork.create(config, 2, Device.CPU);
-             ObservationBuffer s = ObservationBuffer.allocate(batch, agents, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer next = ObservationBuffer.allocate(batch, agents, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(batch, agents, FrameType.UINT8);
+             ObservationBuffer next = ObservationBuffer.allocate(batch, agents, FrameType.UINT8);
              DqnLearner learner = new DqnLearner(online, target, DqnLearner.DEFAULT_LEARNING_RATE, TeamReward.NONE)) {
             online.loadStateDict(sd);
             learner.syncTarget();

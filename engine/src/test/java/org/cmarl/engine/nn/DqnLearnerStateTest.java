@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 
 import org.cmarl.engine.io.AdamState;
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
 
 /** Resuming: optimiser state out of one learner and into another continues training bit for bit. */
@@ -20,8 +21,8 @@ class DqnLearnerStateTest {
              QNetwork targetA = QNetwork.create(config, 1, Device.CPU);
              QNetwork onlineB = QNetwork.create(config, 9, Device.CPU);
              QNetwork targetB = QNetwork.create(config, 9, Device.CPU);
-             ObservationBuffer s = ObservationBuffer.allocate(1, 2, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer next = ObservationBuffer.allocate(1, 2, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(1, 2, FrameType.UINT8);
+             ObservationBuffer next = ObservationBuffer.allocate(1, 2, FrameType.UINT8);
              DqnLearner a = new DqnLearner(onlineA, targetA, 1e-3, TeamReward.NONE);
              DqnLearner b = new DqnLearner(onlineB, targetB, 5e-4, TeamReward.NONE)) {
             for (int i = 0; i < 2 * 4 * 45 * 45 * 45; i++) {

@@ -1,11 +1,13 @@
 package org.cmarl.engine.nn;
 
+import static org.cmarl.engine.nn.RingPhases.atPhase;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +34,7 @@ class NativeMemoryTest {
         NetworkConfig config = NetworkConfig.of(Architecture.NETWORK3D, 1);
         try (QNetwork online = QNetwork.create(config, 1, Device.CPU);
              QNetwork target = QNetwork.create(config, 2, Device.CPU);
-             ObservationBuffer obs = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer obs = ObservationBuffer.allocate(1, 1, FrameType.UINT8);
              DqnLearner learner = new DqnLearner(online, target, 1e-3, TeamReward.NONE)) {
             for (int i = 0; i < obs.capacityBatch() * 4 * 45 * 45 * 45; i++) {
                 obs.buffer().putByte(i, (byte) (i * 31));
@@ -43,13 +45,13 @@ class NativeMemoryTest {
             boolean[] terminal = {false};
             // warm-up: allocator pools, oneDNN primitive caches, JIT
             for (int i = 0; i < 3; i++) {
-                online.forward(obs, 1, i % 4, q);
+                online.forward(atPhase(obs, 1, i % 4), 1, q);
                 learner.update(obs, obs, 1, actions, rewards, terminal, 0.9);
                 learner.syncTarget();
             }
             long before = residentKb();
             for (int i = 0; i < 30; i++) {
-                online.forward(obs, 1, i % 4, q);
+                online.forward(atPhase(obs, 1, i % 4), 1, q);
             }
             for (int i = 0; i < 4; i++) {
                 learner.update(obs, obs, 1, actions, rewards, terminal, 0.9);

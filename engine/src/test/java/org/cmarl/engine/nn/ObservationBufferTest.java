@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
 
 class ObservationBufferTest {
     @Test
     void shouldExposeWrittenVoxelInTensorViewWithoutCopyWhenWrittenAfterWrapping() {
-        try (ObservationBuffer obs = ObservationBuffer.allocate(2, 3, ObservationBuffer.ElementType.FLOAT32);
+        try (ObservationBuffer obs = ObservationBuffer.allocate(2, 3, FrameType.FLOAT32);
              PointerScope scope = new PointerScope()) {
             Tensor view = obs.tensor(2);
             // (b=1, a=2, f=3, x=4, y=5, z=6) written through the Agrona view after the tensor exists
@@ -25,8 +26,25 @@ class ObservationBufferTest {
     }
 
     @Test
+    void shouldHandEachEntryOutAsARingOverItsOwnBytesWhenAskedForRings() {
+        try (ObservationBuffer obs = ObservationBuffer.allocate(3, 2, FrameType.UINT8)) {
+            for (int b = 0; b < 3; b++) {
+                assertEquals(obs.address() + obs.frameOffsetBytes(b, 0, 0), obs.ring(b).address());
+                assertEquals(0, obs.ring(b).oldestSlot());
+                assertEquals(2, obs.ring(b).layout().agents());
+            }
+            obs.ring(1).advance();
+            assertEquals(1, obs.ring(1).oldestSlot(), "each entry carries its own phase");
+            assertEquals(0, obs.ring(2).oldestSlot());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> obs.ring(3));
+            assertEquals("batch entry 3, capacity 3", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> obs.ring(-1));
+        }
+    }
+
+    @Test
     void shouldThrowIllegalStateWhenUsedAfterCloseAndIgnoreSecondClose() {
-        ObservationBuffer obs = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8);
+        ObservationBuffer obs = ObservationBuffer.allocate(1, 1, FrameType.UINT8);
         obs.close();
         obs.close();
         assertThrows(IllegalStateException.class, obs::address);
@@ -35,7 +53,7 @@ class ObservationBufferTest {
 
     @Test
     void shouldNameTheSizesWhenBatchExceedsCapacity() {
-        try (ObservationBuffer obs = ObservationBuffer.allocate(2, 1, ObservationBuffer.ElementType.UINT8);
+        try (ObservationBuffer obs = ObservationBuffer.allocate(2, 1, FrameType.UINT8);
              PointerScope scope = new PointerScope()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> obs.tensor(3));
             assertEquals("batch=3, capacity 2", e.getMessage());

@@ -1,5 +1,6 @@
 package org.cmarl.engine.nn;
 
+import static org.cmarl.engine.nn.RingPhases.atPhase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.SplittableRandom;
 
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
 
 class QNetworkForwardTest {
@@ -25,11 +27,11 @@ class QNetworkForwardTest {
     void shouldGiveChronologicalQValuesWhenFramesAreStoredAsRingWithPhase() {
         byte[] frames = randomFrames(4, 11);
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 9, Device.CPU);
-             ObservationBuffer chrono = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer ring = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8)) {
+             ObservationBuffer chrono = ObservationBuffer.allocate(1, 1, FrameType.UINT8);
+             ObservationBuffer ring = ObservationBuffer.allocate(1, 1, FrameType.UINT8)) {
             chrono.buffer().putBytes(0, frames);
             float[] expected = new float[6];
-            net.forward(chrono, 1, 0, expected);
+            net.forward(chrono, 1, expected);
             for (int phase = 1; phase < 4; phase++) {
                 // Oldest frame k=0 in slot `phase`, frame k in slot (phase + k) % 4.
                 for (int k = 0; k < 4; k++) {
@@ -37,9 +39,42 @@ class QNetworkForwardTest {
                             k * FRAME_BYTES, FRAME_BYTES);
                 }
                 float[] q = new float[6];
-                net.forward(ring, 1, phase, q);
+                net.forward(atPhase(ring, 1, phase), 1, q);
                 assertArrayEquals(expected, q, 1e-5f, "phase " + phase);
             }
+        }
+    }
+
+    @Test
+    void shouldEqualTheOldestFirstForwardBitForBitWhenEntriesSitAtDifferentPhases() {
+        int agents = 2;
+        int batch = 4;
+        byte[] frames = randomFrames(batch * agents * 4, 13);
+        try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.COMMNET, agents), 5, Device.CPU);
+             ObservationBuffer canonical = ObservationBuffer.allocate(batch, agents, FrameType.UINT8);
+             ObservationBuffer rings = ObservationBuffer.allocate(batch, agents, FrameType.UINT8)) {
+            canonical.buffer().putBytes(0, frames);
+            int[] phases = {2, 0, 3, 1};
+            for (int b = 0; b < batch; b++) {
+                for (int a = 0; a < agents; a++) {
+                    for (int k = 0; k < 4; k++) {
+                        rings.buffer().putBytes((int) rings.frameOffsetBytes(b, a, (phases[b] + k) % 4), frames,
+                                (int) canonical.frameOffsetBytes(b, a, k), FRAME_BYTES);
+                    }
+                }
+                rings.ring(b).setOldestSlot(phases[b]);
+            }
+            float[] expected = new float[batch * agents * 6];
+            float[] q = new float[batch * agents * 6];
+            net.forward(canonical, batch, expected);
+            net.forward(rings, batch, q);
+            assertArrayEquals(expected, q, 0f);
+            // a prefix whose entries share one phase takes the rolled-weights path: the same values within rounding
+            float[] first = new float[agents * 6];
+            net.forward(rings, 1, first);
+            float[] expectedFirst = new float[agents * 6];
+            net.forward(canonical, 1, expectedFirst);
+            assertArrayEquals(expectedFirst, first, 1e-5f);
         }
     }
 
@@ -51,7 +86,7 @@ class QNetworkForwardTest {
         try (QNetwork plain = QNetwork.create(NetworkConfig.of(Architecture.COMMNET, agents), 4, Device.CPU);
              QNetwork att = QNetwork.create(new NetworkConfig(Architecture.COMMNET, agents, true, false), 5,
                      Device.CPU);
-             ObservationBuffer obs = ObservationBuffer.allocate(1, agents, ObservationBuffer.ElementType.UINT8)) {
+             ObservationBuffer obs = ObservationBuffer.allocate(1, agents, FrameType.UINT8)) {
             LinkedHashMap<String, TensorData> sd = plain.stateDict();
             for (int l = 1; l <= 3; l++) {
                 for (int i = 0; i < agents; i++) {
@@ -63,8 +98,8 @@ class QNetworkForwardTest {
             obs.buffer().putBytes(0, frames);
             float[] qPlain = new float[agents * 6];
             float[] qAtt = new float[agents * 6];
-            plain.forward(obs, 1, 0, qPlain);
-            att.forward(obs, 1, 0, qAtt);
+            plain.forward(obs, 1, qPlain);
+            att.forward(obs, 1, qAtt);
             assertArrayEquals(qPlain, qAtt, 1e-5f);
         }
     }
@@ -75,11 +110,11 @@ class QNetworkForwardTest {
         byte[] frames = randomFrames(8, 13);
         try (QNetwork two = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 2), 21, Device.CPU);
              QNetwork one = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 22, Device.CPU);
-             ObservationBuffer obs2 = ObservationBuffer.allocate(1, 2, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer obs1 = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.UINT8)) {
+             ObservationBuffer obs2 = ObservationBuffer.allocate(1, 2, FrameType.UINT8);
+             ObservationBuffer obs1 = ObservationBuffer.allocate(1, 1, FrameType.UINT8)) {
             obs2.buffer().putBytes(0, frames);
             float[] q2 = new float[12];
-            two.forward(obs2, 1, 0, q2);
+            two.forward(obs2, 1, q2);
             LinkedHashMap<String, TensorData> sd2 = two.stateDict();
             for (int agent = 0; agent < 2; agent++) {
                 LinkedHashMap<String, TensorData> sd1 = new LinkedHashMap<>();
@@ -94,7 +129,7 @@ class QNetworkForwardTest {
                 one.loadStateDict(sd1);
                 obs1.buffer().putBytes(0, frames, agent * 4 * FRAME_BYTES, 4 * FRAME_BYTES);
                 float[] q1 = new float[6];
-                one.forward(obs1, 1, 0, q1);
+                one.forward(obs1, 1, q1);
                 for (int a = 0; a < 6; a++) {
                     assertEquals(q1[a], q2[agent * 6 + a], 1e-5f, "agent " + agent + " action " + a);
                 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -34,9 +35,9 @@ class QNetworkParityTest {
         int agents = config.agents();
         double[] expected = ParityReference.doubles(model.get("forward_q_float32").get("values"));
         try (QNetwork net = QNetwork.create(config, 7, Device.CPU);
-             ObservationBuffer u8 = ObservationBuffer.allocate(batch, agents, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer u8 = ObservationBuffer.allocate(batch, agents, FrameType.UINT8);
              ObservationBuffer f32 = ObservationBuffer.allocate(batch, agents,
-                     ObservationBuffer.ElementType.FLOAT32)) {
+                     FrameType.FLOAT32)) {
             net.loadStateDict(sd);
             u8.buffer().putBytes(0, input);
             for (int i = 0; i < input.length; i++) {
@@ -44,8 +45,8 @@ class QNetworkParityTest {
             }
             float[] qFromBytes = new float[batch * agents * 6];
             float[] qFromFloats = new float[batch * agents * 6];
-            net.forward(u8, batch, 0, qFromBytes);
-            net.forward(f32, batch, 0, qFromFloats);
+            net.forward(u8, batch, qFromBytes);
+            net.forward(f32, batch, qFromFloats);
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(expected[i], qFromBytes[i], Q_TOLERANCE, "q[" + i + "] from uint8 input");
             }

@@ -1,5 +1,6 @@
 package org.cmarl.engine.nn;
 
+import static org.cmarl.engine.nn.RingPhases.atPhase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,6 +19,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.cmarl.engine.io.DType;
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,11 +52,11 @@ class QNetworkPrecisionTest {
     @Test
     void shouldEqualAutogradForwardBitForBitWhenFp32() {
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.COMMNET, 2), 3, Device.CPU);
-             ObservationBuffer obs = ObservationBuffer.allocate(2, 2, ObservationBuffer.ElementType.FLOAT32)) {
+             ObservationBuffer obs = ObservationBuffer.allocate(2, 2, FrameType.FLOAT32)) {
             fill(obs, 1);
             for (int phase = 0; phase < 4; phase += 3) {
                 float[] q = new float[2 * 2 * 6];
-                net.forward(obs, 2, phase, q);
+                net.forward(atPhase(obs, 2, phase), 2, q);
                 assertArrayEquals(autogradForward(net, obs, 2, phase), q, 0f, "phase " + phase);
             }
         }
@@ -64,19 +66,19 @@ class QNetworkPrecisionTest {
     void shouldUseNewWeightsWhenParametersChangeAfterAForward() {
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 3, Device.CPU);
              QNetwork other = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 4, Device.CPU);
-             ObservationBuffer obs = ObservationBuffer.allocate(1, 1, ObservationBuffer.ElementType.FLOAT32)) {
+             ObservationBuffer obs = ObservationBuffer.allocate(1, 1, FrameType.FLOAT32)) {
             fill(obs, 2);
             float[] before = new float[6];
-            net.forward(obs, 1, 0, before);
+            net.forward(obs, 1, before);
             net.copyWeightsFrom(other); // an in-place update, as the optimiser's step and the target sync are
             float[] after = new float[6];
-            net.forward(obs, 1, 0, after);
+            net.forward(obs, 1, after);
             assertNotEquals(before[0], after[0]);
             assertArrayEquals(autogradForward(net, obs, 1, 0), after, 0f);
             net.setPrecision(Precision.BF16);
             net.setPrecision(Precision.FP32);
             float[] again = new float[6];
-            net.forward(obs, 1, 0, again);
+            net.forward(obs, 1, again);
             assertArrayEquals(after, again, 0f);
         }
     }
@@ -84,14 +86,14 @@ class QNetworkPrecisionTest {
     @Test
     void shouldStayCloseToFp32WhenBf16() {
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.COMMNET, 2), 5, Device.CPU);
-             ObservationBuffer obs = ObservationBuffer.allocate(2, 2, ObservationBuffer.ElementType.FLOAT32)) {
+             ObservationBuffer obs = ObservationBuffer.allocate(2, 2, FrameType.FLOAT32)) {
             fill(obs, 3);
             float[] fp32 = new float[24];
-            net.forward(obs, 2, 1, fp32);
+            net.forward(atPhase(obs, 2, 1), 2, fp32);
             net.setPrecision(Precision.BF16);
             assertEquals(Precision.BF16, net.precision());
             float[] bf16 = new float[24];
-            net.forward(obs, 2, 1, bf16);
+            net.forward(atPhase(obs, 2, 1), 2, bf16);
             double scale = 0;
             for (float v : fp32) {
                 scale = Math.max(scale, Math.abs(v));
@@ -112,8 +114,8 @@ class QNetworkPrecisionTest {
         try (QNetwork online = QNetwork.create(config, 7, Device.CPU);
              QNetwork target = QNetwork.create(config, 8, Device.CPU);
              DqnLearner learner = new DqnLearner(online, target, 1e-3, TeamReward.NONE);
-             ObservationBuffer s = ObservationBuffer.allocate(4, 1, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer s2 = ObservationBuffer.allocate(4, 1, ObservationBuffer.ElementType.UINT8)) {
+             ObservationBuffer s = ObservationBuffer.allocate(4, 1, FrameType.UINT8);
+             ObservationBuffer s2 = ObservationBuffer.allocate(4, 1, FrameType.UINT8)) {
             SplittableRandom r = new SplittableRandom(9);
             for (int i = 0; i < 4 * 4 * FRAME; i++) {
                 s.buffer().putByte(i, (byte) r.nextInt(256));

@@ -11,6 +11,8 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.cmarl.engine.io.TensorData;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -50,8 +52,8 @@ class TransitionBatchBufferTest {
         NetworkConfig config = new NetworkConfig(Architecture.COMMNET, AGENTS, true, false);
         try (QNetwork net = QNetwork.create(config, 7, Device.CPU);
              TransitionBatchBuffer windows = TransitionBatchBuffer.allocate(BATCH, AGENTS);
-             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
+             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
              PointerScope scope = new PointerScope()) {
             fill(windows, s, next, 11);
             // batch 2 of 3: the views are narrowed on the batch too
@@ -59,7 +61,7 @@ class TransitionBatchBufferTest {
             float[] fromStates = floats(net.forwardTensor(s.tensor(2), 0));
             float[] fromNextView = floats(net.forwardTensor(windows.nextStateTensor(2), 0));
             float[] fromNextStates = floats(net.forwardTensor(next.tensor(2), 0));
-            assertEquals(2 * AGENTS * NetworkConfig.ACTIONS, fromStates.length);
+            assertEquals(2 * AGENTS * ObservationGeometry.ACTIONS, fromStates.length);
             assertArrayEquals(fromStates, fromStateView);
             assertArrayEquals(fromNextStates, fromNextView);
         }
@@ -73,8 +75,8 @@ class TransitionBatchBufferTest {
         try (QNetwork online = QNetwork.create(config, 31, Device.CPU);
              QNetwork target = QNetwork.create(config, 32, Device.CPU);
              TransitionBatchBuffer windows = TransitionBatchBuffer.allocate(BATCH, AGENTS);
-             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
+             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
              // micro-batch 2: uneven chunks, so the chunking narrows the strided views too
              DqnLearner learner = new DqnLearner(online, target, 1e-3, teamReward, 2)) {
             fill(windows, s, next, 5);
@@ -98,8 +100,8 @@ class TransitionBatchBufferTest {
              QNetwork onlineB = QNetwork.create(config, 3, Device.CPU);
              QNetwork target = QNetwork.create(config, 4, Device.CPU);
              TransitionBatchBuffer windows = TransitionBatchBuffer.allocate(BATCH, AGENTS);
-             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
-             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, ObservationBuffer.ElementType.UINT8);
+             ObservationBuffer s = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
+             ObservationBuffer next = ObservationBuffer.allocate(BATCH, AGENTS, FrameType.UINT8);
              DqnLearner a = new DqnLearner(onlineA, target, 1e-3, TeamReward.MEAN);
              DqnLearner b = new DqnLearner(onlineB, target, 1e-3, TeamReward.MEAN)) {
             fill(windows, s, next, 9);

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * (episode, step, agent) so that a sampled frame says which observation it was re-created from.
  */
 class ReplayMemoryTest {
-    private static final int FB = ReplayMemory.FRAME_BYTES;
+    private static final int FB = ObservationGeometry.FRAME_VOXELS;
 
     /** Writes a frame whose first 5 bytes are (imageId, x, y, z, scale) and whose last byte is 0x5A. */
     private static final FrameSource TAGGED = (imageId, x, y, z, scale, dest) -> {
@@ -68,7 +69,7 @@ class ReplayMemoryTest {
             int[] actions = new int[batch * agents];
             float[] rewards = new float[batch * agents];
             boolean[] terminal = new boolean[batch * agents];
-            m.sample(batch, new SplittableRandom(seed), TAGGED, w.address(), actions, rewards, terminal);
+            m.sample(batch, new SplittableRandom(seed), TAGGED, w, 0, actions, rewards, terminal);
             int minStep = Integer.MAX_VALUE;
             for (int b = 0; b < batch; b++) {
                 long wb = w.address() + b * windowBytes;
@@ -140,7 +141,7 @@ class ReplayMemoryTest {
             writeEpisodes(m, 1, 1);
             // a reused buffer: the zero frames must be written, not assumed
             UnsafeApi.setMemory(w.address(), 5L * FB, (byte) 0x33);
-            m.sample(1, new SplittableRandom(0), TAGGED, w.address(), new int[1], new float[1], new boolean[1]);
+            m.sample(1, new SplittableRandom(0), TAGGED, w, 0, new int[1], new float[1], new boolean[1]);
             for (int f = 0; f < 5; f++) {
                 checkFrame(w.address() + (long) f * FB, 0, f - 3, 0);
             }
@@ -194,11 +195,40 @@ class ReplayMemoryTest {
     }
 
     @Test
+    void shouldRefuseSamplingWhenTheWindowsDoNotFitInTheBlockFromTheOffset() {
+        try (ReplayMemory m = new ReplayMemory(10, 1);
+             NativeBlock w = NativeBlock.allocate(2L * 5 * FB + 8, 64)) {
+            writeEpisodes(m, 1, 4);
+            m.sample(2, new SplittableRandom(0), TAGGED, w, 8, new int[4], new float[4], new boolean[4]); // fits
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> m.sample(2, new SplittableRandom(0), TAGGED, w, 9, new int[4], new float[4],
+                            new boolean[4]));
+            assertEquals("windows block of 911258 bytes at offset 9 is too small: 2 transitions x 1 agents x 5 uint8 "
+                    + "frames need 911250 bytes", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> m.sample(2, new SplittableRandom(0), TAGGED, w, -1,
+                    new int[4], new float[4], new boolean[4]));
+            assertThrows(IllegalArgumentException.class, () -> m.sample(2, new SplittableRandom(0), TAGGED, null, 0,
+                    new int[4], new float[4], new boolean[4]));
+        }
+    }
+
+    @Test
+    void shouldRefuseSamplingWhenTheWindowsBlockIsClosed() {
+        try (ReplayMemory m = new ReplayMemory(10, 1)) {
+            writeEpisodes(m, 1, 4);
+            NativeBlock w = NativeBlock.allocate(5L * FB, 64);
+            w.close();
+            assertThrows(IllegalStateException.class, () -> m.sample(1, new SplittableRandom(0), TAGGED, w, 0,
+                    new int[1], new float[1], new boolean[1]));
+        }
+    }
+
+    @Test
     void shouldRejectBatchLargerThanStoredTransitions() {
         try (ReplayMemory m = new ReplayMemory(100, 1)) {
             writeEpisodes(m, 1, 3);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> m.sample(4, new SplittableRandom(0), TAGGED, 0, new int[4], new float[4], new boolean[4]));
+                    () -> m.sample(4, new SplittableRandom(0), TAGGED, null, 0, new int[4], new float[4], new boolean[4]));
             assertEquals("batch of 4 requested, 3 transitions stored", e.getMessage());
         }
     }

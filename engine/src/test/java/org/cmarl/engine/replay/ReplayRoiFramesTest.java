@@ -10,11 +10,13 @@ import java.util.SplittableRandom;
 
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.env.EnvConfig;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.synth.SyntheticDataset;
 import org.cmarl.engine.volume.FileType;
 import org.cmarl.engine.volume.LandmarkReader;
@@ -31,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplayRoiFramesTest {
     private static final int AGENTS = 2;
-    private static final int FRAME = ReplayMemory.FRAME_BYTES;
-    private static final int STATE_BYTES = AGENTS * ReplayMemory.FRAMES * FRAME;
+    private static final int FRAME = ObservationGeometry.FRAME_VOXELS;
+    private static final int STATE_BYTES = AGENTS * ObservationGeometry.FRAMES * FRAME;
     private static final int WINDOW_BYTES = AGENTS * ReplayMemory.WINDOW_FRAMES * FRAME;
 
     @Test
@@ -103,7 +105,7 @@ class ReplayRoiFramesTest {
             boolean sawEpisodeStart = false;
             boolean sawCoarseScale = false;
             for (int round = 0; round < 8; round++) {
-                memory.sample(16, random, frames, sampled.address(), bActions, bRewards, bTerminal);
+                memory.sample(16, random, frames, sampled, 0, bActions, bRewards, bTerminal);
                 for (int b = 0; b < 16; b++) {
                     int id = (int) bRewards[b * AGENTS] / 10;
                     assertTrue(id >= t - 60, "transition " + id + " was overwritten");
@@ -129,8 +131,8 @@ class ReplayRoiFramesTest {
     private static void windowFrames(long window, int first, byte[] out) {
         for (int a = 0; a < AGENTS; a++) {
             UnsafeApi.copyMemory(null, window + ((long) a * ReplayMemory.WINDOW_FRAMES + first) * FRAME, out,
-                    org.agrona.BufferUtil.ARRAY_BASE_OFFSET + (long) a * ReplayMemory.FRAMES * FRAME,
-                    (long) ReplayMemory.FRAMES * FRAME);
+                    org.agrona.BufferUtil.ARRAY_BASE_OFFSET + (long) a * ObservationGeometry.FRAMES * FRAME,
+                    (long) ObservationGeometry.FRAMES * FRAME);
         }
     }
 
@@ -144,7 +146,7 @@ class ReplayRoiFramesTest {
 
     /** The environment's float observation, frames oldest first, as the uint8 the published memory stores. */
     private static byte[] truncated(LandmarkEnv env, NativeBlock canonical) {
-        env.copyCanonicalObservation(canonical.address(), (long) STATE_BYTES * Float.BYTES);
+        env.frames().copyCanonicalTo(new FrameRing(canonical, 0, env.layout()));
         byte[] out = new byte[STATE_BYTES];
         for (int i = 0; i < STATE_BYTES; i++) {
             float f = UnsafeApi.getFloat(canonical.address() + (long) i * Float.BYTES);
@@ -157,8 +159,8 @@ class ReplayRoiFramesTest {
         for (int i = 0; i < want.length; i++) {
             if (want[i] != got[i]) {
                 int frame = i / FRAME;
-                throw new AssertionError(what + ": agent " + frame / ReplayMemory.FRAMES + " frame "
-                        + frame % ReplayMemory.FRAMES + " voxel " + i % FRAME + ": expected " + (want[i] & 0xFF)
+                throw new AssertionError(what + ": agent " + frame / ObservationGeometry.FRAMES + " frame "
+                        + frame % ObservationGeometry.FRAMES + " voxel " + i % FRAME + ": expected " + (want[i] & 0xFF)
                         + ", got " + (got[i] & 0xFF));
             }
         }

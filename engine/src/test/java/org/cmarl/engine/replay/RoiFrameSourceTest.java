@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.env.RoiWindow;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.volume.Affine;
 import org.cmarl.engine.volume.IntensityStats;
 import org.cmarl.engine.volume.Volume;
@@ -24,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * every border (clamped windows) are all checked.
  */
 class RoiFrameSourceTest {
-    private static final int FB = ReplayMemory.FRAME_BYTES;
+    private static final int FB = ObservationGeometry.FRAME_VOXELS;
     private static final int NX = 200;
     private static final int NY = 190;
     private static final int NZ = 210;
@@ -124,7 +125,7 @@ class RoiFrameSourceTest {
     }
 
     private static boolean inside(RoiWindow w, int axis) {
-        return w.firstCell(axis) == 0 && w.endCell(axis) == RoiWindow.SIZE;
+        return w.firstCell(axis) == 0 && w.endCell(axis) == ObservationGeometry.ROI_VOXELS;
     }
 
     private static void assertSameBytes(NativeBlock expected, NativeBlock actual, String what) {

@@ -20,6 +20,7 @@ import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
+import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,10 +78,10 @@ class PyTorchReadsEngineCheckpointsTest {
         }
         float[] q = new float[batch * 6];
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 0, Device.CPU);
-             ObservationBuffer u8 = ObservationBuffer.allocate(batch, 1, ObservationBuffer.ElementType.UINT8)) {
+             ObservationBuffer u8 = ObservationBuffer.allocate(batch, 1, FrameType.UINT8)) {
             net.loadStateDict(PtReader.read(model).stateDict());
             u8.buffer().putBytes(0, input);
-            net.forward(u8, batch, 0, q);
+            net.forward(u8, batch, q);
         }
         Path inputFile = Files.write(dir.resolve("input_u8.bin"), input);
         ByteBuffer qBytes = ByteBuffer.allocate(4 * q.length).order(ByteOrder.LITTLE_ENDIAN);

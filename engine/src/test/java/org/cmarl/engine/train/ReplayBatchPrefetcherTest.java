@@ -76,11 +76,11 @@ class ReplayBatchPrefetcherTest {
             for (int update = 0; update < 4; update++) {
                 if (update == 2) {
                     prefetcher.discard(); // an episode boundary: the prefetched batch is dropped, sampled anew
-                    replay.sample(BATCH, oracleRandom, FRAMES, oracle.address(), wantActions, wantRewards,
+                    replay.sample(BATCH, oracleRandom, FRAMES, oracle.block(), 0, wantActions, wantRewards,
                             wantTerminal); // the dropped draw
                 }
                 ReplayBatchPrefetcher.Batch batch = prefetcher.take(random);
-                replay.sample(BATCH, oracleRandom, FRAMES, oracle.address(), wantActions, wantRewards, wantTerminal);
+                replay.sample(BATCH, oracleRandom, FRAMES, oracle.block(), 0, wantActions, wantRewards, wantTerminal);
                 assertArrayEquals(wantActions, batch.actions(), "update " + update);
                 assertArrayEquals(wantRewards, batch.rewards(), "update " + update);
                 assertArrayEquals(wantTerminal, batch.terminal(), "update " + update);

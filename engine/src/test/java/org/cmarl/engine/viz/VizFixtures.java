@@ -2,6 +2,9 @@ package org.cmarl.engine.viz;
 
 import org.cmarl.engine.eval.BatchQFunction;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.observation.FrameRing;
+import org.cmarl.engine.observation.FrameType;
+import org.cmarl.engine.observation.ObservationLayout;
 import org.cmarl.engine.volume.Affine;
 import org.cmarl.engine.volume.IntensityStats;
 import org.cmarl.engine.volume.Volume;
@@ -32,18 +35,25 @@ final class VizFixtures {
         final int capacity;
         final int action;
         final NativeBlock input;
+        final FrameRing[] rows;
 
         FixedActionQ(int agents, int capacity, int action) {
             this.agents = agents;
             this.capacity = capacity;
             this.action = action;
             this.input = NativeBlock.allocate(capacity * inputRowBytes(), 64);
+            ObservationLayout layout = new ObservationLayout(agents, FrameType.FLOAT32);
+            this.rows = new FrameRing[capacity];
+            for (int row = 0; row < capacity; row++) {
+                rows[row] = new FrameRing(input, layout.frameOffset(row, 0, 0), layout);
+            }
         }
 
         @Override public int agents() { return agents; }
         @Override public int capacityBatch() { return capacity; }
-        @Override public long inputRowAddress(int row) { return input.address() + row * inputRowBytes(); }
-        @Override public long inputRowBytes() { return (long) agents * 4 * 45 * 45 * 45 * Float.BYTES; }
+        @Override public FrameRing inputRow(int row) { return rows[row]; }
+        long inputRowAddress(int row) { return rows[row].address(); }
+        long inputRowBytes() { return (long) agents * 4 * 45 * 45 * 45 * Float.BYTES; }
 
         @Override
         public void forward(int batch, float[] qOut) {

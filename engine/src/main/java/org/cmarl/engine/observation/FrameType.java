@@ -1,8 +1,8 @@
-package org.cmarl.engine.env;
+package org.cmarl.engine.observation;
 
 /**
- * Element type of the ROI frames the environment writes: which plane of the {@link org.cmarl.engine.volume.Volume}
- * is sampled and how many bytes one ROI voxel takes.
+ * Element type of stored frames: which plane of the {@link org.cmarl.engine.volume.Volume} the environment samples,
+ * how many bytes one ROI voxel takes, and the element type of the network input that reads the frames.
  */
 public enum FrameType {
     /** The normalised float32 plane: what evaluation feeds the network (SPEC.md section 1). */

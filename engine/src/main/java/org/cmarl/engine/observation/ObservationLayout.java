@@ -1,8 +1,11 @@
-package org.cmarl.engine.env;
+package org.cmarl.engine.observation;
+
+import static org.cmarl.engine.observation.ObservationGeometry.FRAMES;
 
 /**
- * Memory layout of the network input {@code (batch, agents, frames, 45, 45, 45)}, C order, as the environment writes
- * it (SPEC.md sections 3 and 4). Immutable.
+ * Memory layout of a batch of observations {@code (batch, agents, frames, 45, 45, 45)}, C order: the network input
+ * the environment writes and the networks read (SPEC.md sections 3 and 4). Immutable. The one place the frame-offset
+ * formula is written.
  * <pre>
  *   batch b ──► agent a ──► slot f (0..3) ──► frame: [x 45][y 45][z 45] elements
  *
@@ -12,13 +15,9 @@ package org.cmarl.engine.env;
  *   +------------------------------------------+-----------------------------------
  *   frameOffset(b, a, f) = ((b * agents + a) * 4 + f) * 45^3 * elementBytes
  * </pre>
- * The environment keeps each agent's 4 frames as a ring in its 4 slots: see {@link LandmarkEnv#oldestSlot()} for
- * which slot holds which frame.
+ * Which slot holds which frame of the history is the business of a {@link FrameRing}.
  */
 public final class ObservationLayout {
-    /** Frames kept per agent (SPEC.md section 3: frame history 4). */
-    public static final int FRAMES = 4;
-
     private final int agents;
     private final FrameType frameType;
     private final long frameBytes;
@@ -32,7 +31,7 @@ public final class ObservationLayout {
         }
         this.agents = agents;
         this.frameType = frameType;
-        this.frameBytes = RoiExtractor.frameBytes(frameType);
+        this.frameBytes = ObservationGeometry.frameBytes(frameType);
     }
 
     public int agents() { return agents; }
