@@ -461,7 +461,10 @@ public final class Trainer implements AutoCloseable {
             learningRate *= config.schedulerGamma();
             learner.setLearningRate(learningRate);
         }
-        log.epochDone(state(), stats, valDistance, valEpisodes, improved, this);
+        log.epochDone(state(), stats, valDistance, valEpisodes, improved);
+        if (log.runDir() != null) {
+            TrainingCheckpoints.save(log.runDir(), this, improved);
+        }
     }
 
     /** Greedy episodes on every validation image from random spawns. */
