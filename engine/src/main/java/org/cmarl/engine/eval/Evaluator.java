@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.EnvConfig;
-import org.cmarl.engine.env.FrameType;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
@@ -45,7 +45,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("the evaluator runs EVAL or PLAY, not " + mode);
         }
         this.q = q;
-        this.config = new EnvConfig(mode, q.agents(), true, FrameType.FLOAT32, maxStepsPerEpisode, false, true);
+        this.config = EnvConfig.acting(mode, q.agents(), true, maxStepsPerEpisode);
         if (q.inputRowBytes() != (long) q.agents() * 4 * 45 * 45 * 45 * Float.BYTES) {
             throw new IllegalArgumentException("input rows of " + q.inputRowBytes() + " bytes, expected float32 "
                     + q.agents() + " x 4 x 45^3");
@@ -80,7 +80,7 @@ public final class Evaluator {
      * @param onDone  called with each finished episode, in completion order
      * @return the results in queue order (run-major, then image)
      */
-    public List<EpisodeResult> run(List<EvalImage> images, List<Spawn> spawns, SplittableRandom random,
+    public List<EpisodeResult> run(List<LabelledImage> images, List<Spawn> spawns, SplittableRandom random,
                                    Consumer<EpisodeResult> onDone) {
         return run(images, spawns, random, onDone, null);
     }
@@ -95,7 +95,7 @@ public final class Evaluator {
     }
 
     /** As {@link #run(List, List, SplittableRandom, Consumer)}, telling {@code listener} every state. */
-    public List<EpisodeResult> run(List<EvalImage> images, List<Spawn> spawns, SplittableRandom random,
+    public List<EpisodeResult> run(List<LabelledImage> images, List<Spawn> spawns, SplittableRandom random,
                                    Consumer<EpisodeResult> onDone, StepListener listener) {
         final long runStart = System.nanoTime();
         forwardNanos = 0;
@@ -228,7 +228,7 @@ public final class Evaluator {
      * The first episode from {@code episode} on that is this evaluator's share; the random spawns of the others
      * are drawn on {@code scratch} (a reset, no step) so that the generator advances as in one process.
      */
-    private int skipOthers(LandmarkEnv scratch, List<EvalImage> images, List<Spawn> spawns, int episode, int total,
+    private int skipOthers(LandmarkEnv scratch, List<LabelledImage> images, List<Spawn> spawns, int episode, int total,
                            SplittableRandom random) {
         while (episode < total && episode % shardCount != shardRank) {
             if (spawns.get(episode / images.size()) == Spawn.random()) { // only random spawns draw numbers
@@ -239,14 +239,14 @@ public final class Evaluator {
         return episode;
     }
 
-    private void start(LandmarkEnv env, List<EvalImage> images, List<Spawn> spawns, int episode,
+    private void start(LandmarkEnv env, List<LabelledImage> images, List<Spawn> spawns, int episode,
                        SplittableRandom random) {
-        EvalImage image = images.get(episode % images.size());
+        LabelledImage image = images.get(episode % images.size());
         Spawn spawn = spawns.get(episode / images.size());
         env.reset(image.volume(), config.mode() == Mode.PLAY ? null : image.landmarks(), spawn, random);
     }
 
-    private EpisodeResult result(LandmarkEnv env, List<EvalImage> images, List<Spawn> spawns, int episode) {
+    private EpisodeResult result(LandmarkEnv env, List<LabelledImage> images, List<Spawn> spawns, int episode) {
         int agents = env.agents();
         int[][] start = new int[agents][3];
         int[][] end = new int[agents][3];

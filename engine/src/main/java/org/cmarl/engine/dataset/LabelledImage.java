@@ -1,4 +1,4 @@
-package org.cmarl.engine.eval;
+package org.cmarl.engine.dataset;
 
 import org.cmarl.engine.volume.Volume;
 
@@ -9,5 +9,5 @@ import org.cmarl.engine.volume.Volume;
  * @param volume    the normalised image (not owned)
  * @param landmarks one {@code (x, y, z)} voxel per agent, or null in play mode
  */
-public record EvalImage(String fileName, Volume volume, int[][] landmarks) {
+public record LabelledImage(String fileName, Volume volume, int[][] landmarks) {
 }
