@@ -14,7 +14,6 @@ import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.Precision;
-import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.synth.SyntheticDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,9 +72,10 @@ class TrainerLearnsTest {
     private static void learns(Path dir, Precision precision) throws IOException {
         SyntheticDataset.Result data = SyntheticDataset.generate(dir.resolve("data"), IMAGES, 1, SIZE);
         List<LabelledImage> images = load(data);
-        TrainConfig config = new TrainConfig(Architecture.NETWORK3D, new int[]{LANDMARK}, false, TeamReward.NONE,
-                BATCH, 100_000, INIT_MEMORY, DISCOUNT, LR, 0.5, 100, EPISODES, STEPS, TARGET_UPDATE_FREQ, DELTA,
-                TrainConfig.MIN_EPSILON, true, TRAIN_FREQ, 7, Device.CPU, 0, dir.resolve("run"));
+        TrainConfig config = TrainConfig.builder().architecture(Architecture.NETWORK3D).landmarks(LANDMARK)
+                .batchSize(BATCH).memorySize(100_000).initMemorySize(INIT_MEMORY).discount(DISCOUNT).learningRate(LR)
+                .maxEpisodes(EPISODES).stepsPerEpisode(STEPS).targetUpdateFreq(TARGET_UPDATE_FREQ).epsilonDelta(DELTA)
+                .multiscale(true).trainFreq(TRAIN_FREQ).seed(7).device(Device.CPU).runDir(dir.resolve("run")).build();
         List<Spawn> spawns = List.of(Spawn.fixed(0.25, 0.25, 0.25), Spawn.fixed(0.75, 0.75, 0.75));
         double before;
         double after;

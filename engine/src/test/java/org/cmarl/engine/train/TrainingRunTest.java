@@ -19,8 +19,6 @@ import org.cmarl.engine.io.Checkpoint;
 import org.cmarl.engine.io.PtReader;
 import org.cmarl.engine.io.TrainingCheckpoint;
 import org.cmarl.engine.nn.Architecture;
-import org.cmarl.engine.nn.Device;
-import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.synth.SyntheticDataset;
 import org.cmarl.engine.volume.FileType;
 import org.cmarl.engine.volume.LandmarkReader;
@@ -166,8 +164,9 @@ class TrainingRunTest {
         Checkpoint checkpoint = PtReader.read(first.resolve(TrainingCheckpoints.LATEST_CHECKPOINT));
         TrainingCheckpoint saved = checkpoint.training();
         List<LabelledImage> images = load(tiny.train);
-        TrainConfig config = new TrainConfig(Architecture.NETWORK3D, new int[]{0}, false, TeamReward.NONE, 2, 200, 6,
-                0.9, 1e-3, 0.5, 100, 6, 6, 2, 0.2, 0.1, false, 3, 5, Device.CPU, 0, dir.resolve("restore"));
+        TrainConfig config = TrainConfig.builder().architecture(Architecture.NETWORK3D).landmarks(0)
+                .batchSize(2).memorySize(200).initMemorySize(6).maxEpisodes(6).stepsPerEpisode(6)
+                .targetUpdateFreq(2).epsilonDelta(0.2).trainFreq(3).seed(5).runDir(dir.resolve("restore")).build();
         try (TrainingLog log = new TrainingLog(config.runDir(), "test", config, System.out, false);
              Trainer trainer = new Trainer(config, images, List.of(), log)) {
             TrainingCheckpoints.resume(checkpoint, trainer);
