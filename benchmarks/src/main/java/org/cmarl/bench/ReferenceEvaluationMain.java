@@ -9,10 +9,10 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
 import org.cmarl.engine.io.PtReader;

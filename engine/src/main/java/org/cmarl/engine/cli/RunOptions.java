@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Every flag of the published {@code DQN.py}, unchanged (SPEC.md section 6), plus the engine's own
- * ({@code --device}, {@code --threads}, {@code --batch_episodes}). Defaults are the published ones.
+ * ({@code --device}, {@code --threads}, {@code --batch_episodes}). Defaults are the published ones, spelled as
+ * published ("1e5"); they equal {@link org.cmarl.engine.train.TrainConfig#defaults()} (checked by CliDefaultsTest).
+ * The enum flags take the published spellings and hold the domain enums ({@link EnumFlags}).
  * A published command line works by replacing {@code python DQN.py} with {@code ./rlm}.
  */
 public final class RunOptions {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.EnvConfig;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
@@ -12,7 +13,6 @@ import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
 import org.cmarl.engine.eval.EpisodeResultCodec;
-import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
 import org.cmarl.engine.nn.Device;

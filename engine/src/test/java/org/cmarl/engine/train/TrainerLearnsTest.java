@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.Precision;

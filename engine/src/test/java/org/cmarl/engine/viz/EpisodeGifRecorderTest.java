@@ -14,10 +14,10 @@ import javax.imageio.ImageReader;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageInputStream;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.volume.Volume;
 import org.junit.jupiter.api.Test;
