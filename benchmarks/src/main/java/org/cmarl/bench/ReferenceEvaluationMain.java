@@ -9,10 +9,10 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
 import org.cmarl.engine.io.PtReader;
@@ -86,7 +86,7 @@ public final class ReferenceEvaluationMain {
             spawns.add(Spawn.fixed(s[0], s[1], s[2]));
         }
         Path brain = shared.resolve("sample-data/brain");
-        List<EvalImage> images = new ArrayList<>();
+        List<LabelledImage> images = new ArrayList<>();
         for (FileList.Pair p : FileList.pairs(brain.resolve("image_files.txt"), brain.resolve("landmark_files.txt"))) {
             String name = p.image().getFileName().toString().replace(".nii.gz", "");
             boolean referenced = byKey.containsKey(name + " [0.5,0.5,0.5]");
@@ -94,7 +94,7 @@ public final class ReferenceEvaluationMain {
                 continue;
             }
             Volume v = NiftiReader.load(p.image());
-            images.add(new EvalImage(name, v, new int[][] {LandmarkReader.landmark(p.landmarks(), FileType.BRAIN, 13, v)}));
+            images.add(new LabelledImage(name, v, new int[][] {LandmarkReader.landmark(p.landmarks(), FileType.BRAIN, 13, v)}));
         }
         System.out.printf(Locale.ROOT, "%d images x %d spawns, batch %d, %d threads, load average %s%n", images.size(),
                 spawns.size(), batch, Torch.threads(), Machine.loadAverage());
@@ -139,7 +139,7 @@ public final class ReferenceEvaluationMain {
                         report);
             }
         } finally {
-            for (EvalImage i : images) {
+            for (LabelledImage i : images) {
                 i.volume().close();
             }
         }

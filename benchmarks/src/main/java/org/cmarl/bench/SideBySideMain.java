@@ -25,13 +25,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.agrona.BufferUtil;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.EnvConfig;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.BatchQFunction;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
 import org.cmarl.engine.io.PtReader;
@@ -302,13 +302,13 @@ public final class SideBySideMain {
         if (quick) {
             spawns = spawns.subList(0, 1);
         }
-        List<EvalImage> images = new ArrayList<>();
+        List<LabelledImage> images = new ArrayList<>();
         Path model = shared.resolve("models/BrainMRI/SingleAgent.pt");
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 0, Device.CPU)) {
             net.loadStateDict(PtReader.read(model).stateDict());
             for (FileList.Pair p : pairs.subList(0, 2)) {
                 Volume v = NiftiReader.load(p.image());
-                images.add(new EvalImage(p.image().getFileName().toString(), v,
+                images.add(new LabelledImage(p.image().getFileName().toString(), v,
                         new int[][] {LandmarkReader.landmark(p.landmarks(), FileType.BRAIN, 13, v)}));
             }
             int episodes = images.size() * spawns.size();
@@ -335,13 +335,13 @@ public final class SideBySideMain {
                     + " episodes, " + steps + " engine steps), " + threads + " threads", "s", fp32, bf16, torchForward,
                     "PyTorch side: its forward passes only (summed), driving the engine's environment");
         } finally {
-            for (EvalImage i : images) {
+            for (LabelledImage i : images) {
                 i.volume().close();
             }
         }
     }
 
-    private double pytorchEvaluation(Path model, List<EvalImage> images, List<Spawn> spawns, int threads)
+    private double pytorchEvaluation(Path model, List<LabelledImage> images, List<Spawn> spawns, int threads)
             throws IOException {
         Path shm = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
         Path obsFile = Files.createTempFile(shm, "rlm-side-by-side", ".f32");

@@ -28,6 +28,26 @@ final class CheckpointChecks {
     private CheckpointChecks() {
     }
 
+    /**
+     * Builds the network the flags describe and loads the checkpoint into it: an architecture or agent count that
+     * disagrees with the flags is reported before any image is loaded.
+     */
+    static void checkFits(NetworkConfig config, Map<String, TensorData> weights, Path file) {
+        if (weights == null) {
+            return;
+        }
+        try (QNetwork probe = QNetwork.create(config, 0, Device.CPU)) {
+            probe.loadStateDict(weights);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** The online network's weights of a checkpoint: a training checkpoint's, or the bare state_dict. */
+    static Map<String, TensorData> weightsOf(Checkpoint c) throws java.io.IOException {
+        return c.isTrainingCheckpoint() ? c.training().qNetwork() : c.stateDict();
+    }
+
     /** Rejects a NaN or infinite value in any floating-point tensor of {@code weights}. */
     static void finite(Map<String, TensorData> weights, Path file, String what) {
         for (Map.Entry<String, TensorData> e : weights.entrySet()) {
@@ -97,7 +117,7 @@ final class CheckpointChecks {
         }
         finite(t.qNetwork(), file, "online network");
         finite(t.targetNetwork(), file, "target network");
-        RunCommand.checkFits(netConfig, t.targetNetwork(), file);
+        checkFits(netConfig, t.targetNetwork(), file);
         // the published 'episode' is the next episode to run, counted from 1
         if (t.episode() < 1 || t.episode() - 1 > Integer.MAX_VALUE) {
             throw new BadInputException(file + ": 'episode' is " + t.episode() + ", expected 1.." + Integer.MAX_VALUE

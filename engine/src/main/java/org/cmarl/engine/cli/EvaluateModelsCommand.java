@@ -18,14 +18,14 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
+import org.cmarl.engine.dataset.ImageDataset;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceStatistics;
 import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.eval.EvalImage;
-import org.cmarl.engine.eval.Evaluator;
-import org.cmarl.engine.eval.NetworkQFunction;
+import org.cmarl.engine.eval.NetworkEvaluation;
 import org.cmarl.engine.eval.ResultsCsv;
 import org.cmarl.engine.io.PtReader;
 import org.cmarl.engine.io.TensorData;
@@ -33,7 +33,6 @@ import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.Precision;
-import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
 import org.cmarl.engine.viz.EpisodeGifRecorder;
@@ -68,22 +67,25 @@ final class EvaluateModelsCommand implements Callable<Integer> {
         // Defaults as initial values, not defaultValue: picocli reads a group option's default from the group's
         // field, and before any group exists (--help, no arguments) that read failed with a PicocliException.
         @Option(names = "--model_name",
-                description = "Network of this model: ${COMPLETION-CANDIDATES}. Default: CommNet.")
-        RunOptions.ModelName modelName = RunOptions.ModelName.CommNet;
+                description = "Network of this model: ${COMPLETION-CANDIDATES}. Default: CommNet.",
+                converter = EnumFlags.ModelNames.class, completionCandidates = EnumFlags.ModelNames.class)
+        Architecture modelName = Architecture.COMMNET;
 
         @Option(names = "--landmarks", arity = "1..*", required = true, paramLabel = "ID",
                 description = "Landmark id per agent of this model.")
         List<Integer> landmarks;
 
         @Option(names = "--file_type",
-                description = "Landmark file format for this model: ${COMPLETION-CANDIDATES}. Default: brain.")
-        RunOptions.FileType fileType = RunOptions.FileType.brain;
+                description = "Landmark file format for this model: ${COMPLETION-CANDIDATES}. Default: brain.",
+                converter = EnumFlags.FileTypes.class, completionCandidates = EnumFlags.FileTypes.class)
+        FileType fileType = FileType.BRAIN;
 
         @Option(names = "--attention", description = "This model's CommNet uses learnable attention.")
         boolean attention;
 
-        @Option(names = "--team_reward", description = "This model's team reward: ${COMPLETION-CANDIDATES} (default: none).")
-        RunOptions.TeamReward teamReward;
+        @Option(names = "--team_reward", description = "This model's team reward: ${COMPLETION-CANDIDATES} (default: none).",
+                converter = EnumFlags.TeamRewards.class, completionCandidates = EnumFlags.TeamRewards.class)
+        TeamReward teamReward = TeamReward.NONE;
 
         @Option(names = "--label", paramLabel = "TEXT", description = "Name in the table (default: the file name).")
         String label;
@@ -174,25 +176,24 @@ final class EvaluateModelsCommand implements Callable<Integer> {
         List<NetworkConfig> configs = new ArrayList<>();
         List<Map<String, TensorData>> weights = new ArrayList<>();
         for (ModelSpec m : models) {
-            TeamReward team = m.teamReward == null ? TeamReward.NONE : TeamReward.parse(m.teamReward.name());
-            NetworkConfig config = FlagChecks.network(Architecture.parse(m.modelName.name()), m.landmarks.size(),
-                    m.attention, team == TeamReward.ATTENTION);
-            Map<String, TensorData> wts = RunCommand.weightsOf(PtReader.read(m.file));
+            NetworkConfig config = FlagChecks.network(m.modelName, m.landmarks.size(), m.attention,
+                    m.teamReward == TeamReward.ATTENTION);
+            Map<String, TensorData> wts = CheckpointChecks.weightsOf(PtReader.read(m.file));
             CheckpointChecks.finite(wts, m.file, "--model");
-            RunCommand.checkFits(config, wts, m.file);
+            CheckpointChecks.checkFits(config, wts, m.file);
             configs.add(config);
             weights.add(wts);
         }
         if (dev == Device.CUDA) {
             Torch.configureCuda(false);
         }
-        int batch = batchEpisodes != null ? batchEpisodes : dev.defaultBatchEpisodes();
+        int batch = NetworkEvaluation.batchEpisodes(batchEpisodes, dev);
         List<ModelRow> rows = new ArrayList<>();
-        try (ImageSet set = ImageSet.load(files, false, out)) {
+        try (ImageDataset set = ImageDataset.load(files, false, out)) {
             // every model's landmarks read (ids within the files, voxels within the images) before the run folder
-            List<List<EvalImage>> imagesPerModel = new ArrayList<>();
+            List<List<LabelledImage>> imagesPerModel = new ArrayList<>();
             for (ModelSpec m : models) {
-                imagesPerModel.add(set.images(FileType.fromName(m.fileType.name()), m.landmarks));
+                imagesPerModel.add(set.images(m.fileType, m.landmarks));
             }
             Path runDir = createRunDir();
             if (threads != null) {
@@ -200,22 +201,20 @@ final class EvaluateModelsCommand implements Callable<Integer> {
             }
             for (int i = 0; i < models.size(); i++) {
                 ModelSpec m = models.get(i);
-                List<EvalImage> images = imagesPerModel.get(i);
+                List<LabelledImage> images = imagesPerModel.get(i);
                 int total = images.size() * spawns.size();
                 List<EpisodeResult> results;
                 Path csv = runDir.resolve("results_" + (i + 1) + "_" + labels.get(i) + ".csv");
-                try (QNetwork net = QNetwork.create(configs.get(i), seed, dev);
-                     NetworkQFunction q = new NetworkQFunction(net, Math.min(batch, total));
-                     ProgressBar bar = ImageSet.bar(out, labels.get(i), total, " episodes");
+                try (NetworkEvaluation evaluation = new NetworkEvaluation(configs.get(i), dev, seed, Mode.EVAL,
+                        stepsPerEpisode, batch, total);
+                     ProgressBar bar = org.cmarl.engine.ui.ProgressBars.create(labels.get(i), total, " episodes", out);
                      EpisodeGifRecorder gifs = saveGif
                              ? new EpisodeGifRecorder(runDir.resolve("gifs").resolve(labels.get(i)))
                                      .numberedAsResults(images.size()) : null;
                      ResultsCsv resultRows = ResultsCsv.create(csv, configs.get(i).agents(), images.size())) {
-                    net.loadStateDict(weights.get(i));
-                    net.setPrecision(chosen.precision());
-                    results = new Evaluator(q, Mode.EVAL, stepsPerEpisode).run(images, spawns,
+                    results = evaluation.load(weights.get(i), null, chosen.precision()).run(images, spawns,
                             new SplittableRandom(seed), r -> {
-                                RunCommand.appendRow(resultRows, r);
+                                EvaluationRun.appendRow(resultRows, r);
                                 bar.step();
                             }, gifs);
                 }
@@ -289,7 +288,8 @@ final class EvaluateModelsCommand implements Callable<Integer> {
                 for (int a = 0; a <= s.meanMm().length; a++) {
                     boolean all = a == s.meanMm().length;
                     DistanceStatistics d = all ? s.overall() : s.perAgent().get(a);
-                    p.printRecord(r.label(), r.spec().file.toString(), r.spec().modelName, r.spec().fileType,
+                    p.printRecord(r.label(), r.spec().file.toString(), r.spec().modelName.cliName(),
+                            r.spec().fileType.cliName(),
                             all ? "all" : Integer.toString(a), all ? "all" : r.spec().landmarks.get(a).toString(),
                             s.episodes(), num(d.meanMm()), num(d.stdMm()), num(d.medianMm()), num(d.p90Mm()),
                             num(d.maxMm()));
@@ -316,12 +316,12 @@ final class EvaluateModelsCommand implements Callable<Integer> {
         for (ModelRow r : rows) {
             DistanceSummary s = r.summary();
             for (int a = 0; a < s.meanMm().length; a++) {
-                b.append(String.format(Locale.ROOT, fmt, r.label(), r.spec().modelName,
+                b.append(String.format(Locale.ROOT, fmt, r.label(), r.spec().modelName.cliName(),
                         r.spec().landmarks.get(a), s.episodes(), f3(s.meanMm()[a]), f3(s.stdMm()[a]),
                         f3(s.perAgent().get(a).medianMm()), f3(s.perAgent().get(a).p90Mm())));
             }
             if (s.meanMm().length > 1) {
-                b.append(String.format(Locale.ROOT, fmt, r.label(), r.spec().modelName, "all",
+                b.append(String.format(Locale.ROOT, fmt, r.label(), r.spec().modelName.cliName(), "all",
                         s.episodes(), f3(s.overallMeanMm()), f3(s.overallStdMm()), f3(s.overall().medianMm()),
                         f3(s.overall().p90Mm())));
             }

@@ -4,26 +4,25 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.cmarl.engine.env.Mode;
+import org.cmarl.engine.nn.Architecture;
+import org.cmarl.engine.nn.TeamReward;
+import org.cmarl.engine.volume.FileType;
+
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
  * Every flag of the published {@code DQN.py}, unchanged (SPEC.md section 6), plus the engine's own
- * ({@code --device}, {@code --threads}, {@code --batch_episodes}). Defaults are the published ones.
+ * ({@code --device}, {@code --threads}, {@code --batch_episodes}). Defaults are the published ones, spelled as
+ * published ("1e5"); they equal {@link org.cmarl.engine.train.TrainConfig#defaults()} (checked by CliDefaultsTest).
+ * The enum flags take the published spellings and hold the domain enums ({@link EnumFlags}).
  * A published command line works by replacing {@code python DQN.py} with {@code ./rlm}.
  */
 public final class RunOptions {
-    public enum Task { play, eval, train }
-
-    public enum FileType { brain, cardiac, fetal }
-
-    public enum ModelName { CommNet, Network3d }
-
-    public enum TeamReward { mean, attention }
-
     @Option(names = "--task", description = "What to do: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
-            defaultValue = "train")
-    public Task task;
+            defaultValue = "train", converter = EnumFlags.Tasks.class, completionCandidates = EnumFlags.Tasks.class)
+    public Mode task;
 
     @Option(names = "--load", paramLabel = "FILE", description = "Weights to start from (a .pt state_dict or training checkpoint).")
     public Path load;
@@ -41,7 +40,8 @@ public final class RunOptions {
     public List<Path> valFiles = new ArrayList<>();
 
     @Option(names = "--file_type", description = "Landmark file format: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
-            defaultValue = "brain")
+            defaultValue = "brain", converter = EnumFlags.FileTypes.class,
+            completionCandidates = EnumFlags.FileTypes.class)
     public FileType fileType;
 
     @Option(names = "--landmarks", arity = "0..*", paramLabel = "ID",
@@ -49,8 +49,9 @@ public final class RunOptions {
     public List<Integer> landmarks = new ArrayList<>(List.of(1));
 
     @Option(names = "--model_name", description = "Network: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
-            defaultValue = "CommNet")
-    public ModelName modelName;
+            defaultValue = "CommNet", converter = EnumFlags.ModelNames.class,
+            completionCandidates = EnumFlags.ModelNames.class)
+    public Architecture modelName;
 
     @Option(names = "--batch_size", description = "Mini-batch size of an update. Default: ${DEFAULT-VALUE}.",
             defaultValue = "64", converter = IntegralNumber.class)
@@ -120,8 +121,9 @@ public final class RunOptions {
     @Option(names = "--log_comment", description = "Suffix of the run folder's name.", defaultValue = "")
     public String logComment;
 
-    @Option(names = "--team_reward", description = "Team reward: ${COMPLETION-CANDIDATES} (default: none).")
-    public TeamReward teamReward;
+    @Option(names = "--team_reward", description = "Team reward: ${COMPLETION-CANDIDATES} (default: none).",
+            converter = EnumFlags.TeamRewards.class, completionCandidates = EnumFlags.TeamRewards.class)
+    public TeamReward teamReward = TeamReward.NONE;
 
     @Option(names = "--attention", description = "CommNet communication with learnable attention.")
     public boolean attention;

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 
 import javax.imageio.ImageIO;
 
+import org.cmarl.engine.dataset.ImageDataset;
 import org.cmarl.engine.viz.EpisodeGifRecorder;
 import org.cmarl.engine.viz.LandmarkMontage;
 import org.cmarl.engine.volume.FileType;
@@ -33,8 +34,9 @@ final class VisualiseCommand implements Callable<Integer> {
     List<Integer> landmarks = new ArrayList<>();
 
     @Option(names = "--file_type", description = "Landmark file format: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
-            defaultValue = "brain")
-    RunOptions.FileType fileType;
+            defaultValue = "brain", converter = EnumFlags.FileTypes.class,
+            completionCandidates = EnumFlags.FileTypes.class)
+    FileType fileType;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "visualise",
             description = "Folder for the PNGs (created). Default: ${DEFAULT-VALUE}.")
@@ -55,19 +57,18 @@ final class VisualiseCommand implements Callable<Integer> {
         FlagChecks.landmarkIds("--landmarks", landmarks);
         PrintWriter w = spec.commandLine().getOut();
         PrintStream console = new PrintStream(new WriterOutputStream(w), true, java.nio.charset.StandardCharsets.UTF_8);
-        FileType type = FileType.fromName(fileType.name());
         try {
             Files.createDirectories(out);
         } catch (java.io.IOException e) {
             throw new BadInputException("--out " + out + " cannot be created: " + Main.message(e));
         }
         LandmarkMontage montage = new LandmarkMontage(pixelsPerVoxel);
-        try (ImageSet set = ImageSet.load(files, false, console)) {
+        try (ImageDataset set = ImageDataset.load(files, false, console)) {
             for (int i = 0; i < set.size(); i++) {
                 Volume v = set.volume(i);
                 List<Integer> ids = landmarks;
                 if (ids.isEmpty()) {
-                    int count = LandmarkReader.read(set.landmarkFile(i), type, v.voxelToPhysical()).count();
+                    int count = LandmarkReader.read(set.landmarkFile(i), fileType, v.voxelToPhysical()).count();
                     ids = new ArrayList<>();
                     for (int id = 0; id < count; id++) {
                         ids.add(id);
@@ -75,7 +76,7 @@ final class VisualiseCommand implements Callable<Integer> {
                 }
                 List<int[]> voxels = new ArrayList<>();
                 for (int id : ids) {
-                    voxels.add(LandmarkReader.landmark(set.landmarkFile(i), type, id, v));
+                    voxels.add(LandmarkReader.landmark(set.landmarkFile(i), fileType, id, v));
                 }
                 String name = set.imageFile(i).getFileName().toString();
                 Path png = out.resolve(EpisodeGifRecorder.stem(name) + "_landmarks.png");

@@ -18,9 +18,10 @@ import org.cmarl.engine.observation.FrameType;
  *                            a decimated phase is gathered from the image the first time a ROI needs it, after which
  *                            ROIs on that image cost about what a scale-1 ROI costs (2-4x less than strided reads).
  *                            Memory: the phases used, at most one plane's worth per scale (float32 182 x 218 x 182:
- *                            29 MB per scale). On in Trainer and Evaluator (measured in EnvStepBenchmark, also with
- *                            the image changing every episode); false in the 6-argument constructor and the
- *                            factories below: strided reads straight from the volume, no extra memory
+ *                            29 MB per scale). On in Trainer and Evaluator ({@link #acting}; measured in
+ *                            EnvStepBenchmark, also with the image changing every episode); false in the 6-argument
+ *                            constructor and {@link #evaluation}: strided reads straight from the volume, no extra
+ *                            memory
  */
 public record EnvConfig(Mode mode, int agents, boolean multiscale, FrameType frameType, int maxStepsPerEpisode,
                         boolean freezeDoneAgents, boolean decimatedScales) {
@@ -51,14 +52,16 @@ public record EnvConfig(Mode mode, int agents, boolean multiscale, FrameType fra
         }
     }
 
+    /**
+     * How the engine's trainer and evaluator act: float32 frames (written straight into the network input), agents
+     * that are done keep acting (published), scale-2 and scale-3 ROIs read through decimated planes.
+     */
+    public static EnvConfig acting(Mode mode, int agents, boolean multiscale, int maxStepsPerEpisode) {
+        return new EnvConfig(mode, agents, multiscale, FrameType.FLOAT32, maxStepsPerEpisode, false, true);
+    }
+
     /** Published evaluation / play: multiscale, float frames, 200 steps. */
     public static EnvConfig evaluation(Mode mode, int agents) {
         return new EnvConfig(mode, agents, true, FrameType.FLOAT32, DEFAULT_MAX_STEPS_PER_EPISODE, false, false);
-    }
-
-    /** Published training: uint8 frames, agents not frozen, 200 steps. */
-    public static EnvConfig training(int agents, boolean multiscale) {
-        return new EnvConfig(Mode.TRAIN, agents, multiscale, FrameType.UINT8, DEFAULT_MAX_STEPS_PER_EPISODE, false,
-                false);
     }
 }

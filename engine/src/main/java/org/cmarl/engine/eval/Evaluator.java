@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.EnvConfig;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
@@ -46,7 +47,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("the evaluator runs EVAL or PLAY, not " + mode);
         }
         this.q = q;
-        this.config = new EnvConfig(mode, q.agents(), true, FrameType.FLOAT32, maxStepsPerEpisode, false, true);
+        this.config = EnvConfig.acting(mode, q.agents(), true, maxStepsPerEpisode);
         ObservationLayout row = q.inputRow(0).layout();
         if (row.agents() != q.agents() || row.frameType() != FrameType.FLOAT32) {
             throw new IllegalArgumentException("input rows of " + row.agents() + " agents (" + row.frameType()
@@ -82,7 +83,7 @@ public final class Evaluator {
      * @param onDone  called with each finished episode, in completion order
      * @return the results in queue order (run-major, then image)
      */
-    public List<EpisodeResult> run(List<EvalImage> images, List<Spawn> spawns, SplittableRandom random,
+    public List<EpisodeResult> run(List<LabelledImage> images, List<Spawn> spawns, SplittableRandom random,
                                    Consumer<EpisodeResult> onDone) {
         return run(images, spawns, random, onDone, null);
     }
@@ -97,7 +98,7 @@ public final class Evaluator {
     }
 
     /** As {@link #run(List, List, SplittableRandom, Consumer)}, telling {@code listener} every state. */
-    public List<EpisodeResult> run(List<EvalImage> images, List<Spawn> spawns, SplittableRandom random,
+    public List<EpisodeResult> run(List<LabelledImage> images, List<Spawn> spawns, SplittableRandom random,
                                    Consumer<EpisodeResult> onDone, StepListener listener) {
         final long runStart = System.nanoTime();
         forwardNanos = 0;
@@ -230,7 +231,7 @@ public final class Evaluator {
      * The first episode from {@code episode} on that is this evaluator's share; the random spawns of the others
      * are drawn on {@code scratch} (a reset, no step) so that the generator advances as in one process.
      */
-    private int skipOthers(LandmarkEnv scratch, List<EvalImage> images, List<Spawn> spawns, int episode, int total,
+    private int skipOthers(LandmarkEnv scratch, List<LabelledImage> images, List<Spawn> spawns, int episode, int total,
                            SplittableRandom random) {
         while (episode < total && episode % shardCount != shardRank) {
             if (spawns.get(episode / images.size()) == Spawn.random()) { // only random spawns draw numbers
@@ -241,14 +242,14 @@ public final class Evaluator {
         return episode;
     }
 
-    private void start(LandmarkEnv env, List<EvalImage> images, List<Spawn> spawns, int episode,
+    private void start(LandmarkEnv env, List<LabelledImage> images, List<Spawn> spawns, int episode,
                        SplittableRandom random) {
-        EvalImage image = images.get(episode % images.size());
+        LabelledImage image = images.get(episode % images.size());
         Spawn spawn = spawns.get(episode / images.size());
         env.reset(image.volume(), config.mode() == Mode.PLAY ? null : image.landmarks(), spawn, random);
     }
 
-    private EpisodeResult result(LandmarkEnv env, List<EvalImage> images, List<Spawn> spawns, int episode) {
+    private EpisodeResult result(LandmarkEnv env, List<LabelledImage> images, List<Spawn> spawns, int episode) {
         int agents = env.agents();
         int[][] start = new int[agents][3];
         int[][] end = new int[agents][3];

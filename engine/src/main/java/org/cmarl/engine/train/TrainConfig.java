@@ -7,8 +7,10 @@ import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.TeamReward;
 
 /**
- * Every hyperparameter of a training run (SPEC.md sections 5 and 6), with the published defaults in
- * {@link #defaults}. The full record is written to {@code logs.txt} when a run starts.
+ * Every hyperparameter of a training run (SPEC.md sections 5 and 6). Built by name: {@link #builder()} starts from
+ * the published defaults ({@link #defaults()}, the one place they are written in code; the command line's
+ * {@code defaultValue} texts are checked against them by a test), {@link #toBuilder()} changes some settings of an
+ * existing configuration. The full record is written to {@code logs.txt} when a run starts.
  *
  * @param architecture       Network3d or CommNet ({@code --model_name})
  * @param landmarks          landmark id per agent ({@code --landmarks})
@@ -41,7 +43,106 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
                           int targetUpdateFreq, double epsilonDelta, double minEpsilon, boolean multiscale,
                           int trainFreq, long seed, Device device, int microBatch, Path runDir) {
 
+    /** The published epsilon floor (a constant of the published trainer, no flag). */
     public static final double MIN_EPSILON = 0.1;
+
+    /** The published defaults: CommNet, one agent on landmark 1, seed 0, CPU, no run folder. */
+    public static TrainConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder holding the published defaults ({@link #defaults()}); {@link Builder#build()} checks the result. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.architecture = architecture;
+        b.landmarks = landmarks.clone();
+        b.commAttention = commAttention;
+        b.teamReward = teamReward;
+        b.batchSize = batchSize;
+        b.memorySize = memorySize;
+        b.initMemorySize = initMemorySize;
+        b.discount = discount;
+        b.learningRate = learningRate;
+        b.schedulerGamma = schedulerGamma;
+        b.schedulerStepSize = schedulerStepSize;
+        b.maxEpisodes = maxEpisodes;
+        b.stepsPerEpisode = stepsPerEpisode;
+        b.targetUpdateFreq = targetUpdateFreq;
+        b.epsilonDelta = epsilonDelta;
+        b.minEpsilon = minEpsilon;
+        b.multiscale = multiscale;
+        b.trainFreq = trainFreq;
+        b.seed = seed;
+        b.device = device;
+        b.microBatch = microBatch;
+        b.runDir = runDir;
+        return b;
+    }
+
+    /** Named construction of a {@link TrainConfig}; every setting starts at its published default. */
+    public static final class Builder {
+        private Architecture architecture = Architecture.COMMNET;
+        private int[] landmarks = {1};
+        private boolean commAttention;
+        private TeamReward teamReward = TeamReward.NONE;
+        private int batchSize = 64;
+        private int memorySize = 100_000;
+        private int initMemorySize = 30_000;
+        private double discount = 0.9;
+        private double learningRate = 1e-3;
+        private double schedulerGamma = 0.5;
+        private int schedulerStepSize = 100;
+        private int maxEpisodes = 100_000;
+        private int stepsPerEpisode = org.cmarl.engine.env.EnvConfig.DEFAULT_MAX_STEPS_PER_EPISODE;
+        private int targetUpdateFreq = 10;
+        private double epsilonDelta = 1e-4;
+        private double minEpsilon = MIN_EPSILON;
+        private boolean multiscale;
+        private int trainFreq = 1;
+        private long seed;
+        private Device device = Device.CPU;
+        private int microBatch;
+        private Path runDir;
+
+        private Builder() {
+        }
+
+        public Builder architecture(Architecture v) { architecture = v; return this; }
+        public Builder landmarks(int... v) { landmarks = v.clone(); return this; }
+        public Builder commAttention(boolean v) { commAttention = v; return this; }
+        public Builder teamReward(TeamReward v) { teamReward = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder memorySize(int v) { memorySize = v; return this; }
+        public Builder initMemorySize(int v) { initMemorySize = v; return this; }
+        public Builder discount(double v) { discount = v; return this; }
+        public Builder learningRate(double v) { learningRate = v; return this; }
+        public Builder schedulerGamma(double v) { schedulerGamma = v; return this; }
+        public Builder schedulerStepSize(int v) { schedulerStepSize = v; return this; }
+        public Builder maxEpisodes(int v) { maxEpisodes = v; return this; }
+        public Builder stepsPerEpisode(int v) { stepsPerEpisode = v; return this; }
+        public Builder targetUpdateFreq(int v) { targetUpdateFreq = v; return this; }
+        public Builder epsilonDelta(double v) { epsilonDelta = v; return this; }
+        public Builder minEpsilon(double v) { minEpsilon = v; return this; }
+        public Builder multiscale(boolean v) { multiscale = v; return this; }
+        public Builder trainFreq(int v) { trainFreq = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder device(Device v) { device = v; return this; }
+        public Builder microBatch(int v) { microBatch = v; return this; }
+        public Builder runDir(Path v) { runDir = v; return this; }
+
+        /** The configuration; an IllegalArgumentException names the flag, its value and what was expected. */
+        public TrainConfig build() {
+            return new TrainConfig(architecture, landmarks, commAttention, teamReward, batchSize, memorySize,
+                    initMemorySize, discount, learningRate, schedulerGamma, schedulerStepSize, maxEpisodes,
+                    stepsPerEpisode, targetUpdateFreq, epsilonDelta, minEpsilon, multiscale, trainFreq, seed, device,
+                    microBatch, runDir);
+        }
+    }
 
     public TrainConfig {
         if (landmarks == null || landmarks.length == 0) {
@@ -141,9 +242,7 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
 
     /** The same settings for another run folder (the folder is created only after the settings are checked). */
     public TrainConfig withRunDir(Path dir) {
-        return new TrainConfig(architecture, landmarks, commAttention, teamReward, batchSize, memorySize,
-                initMemorySize, discount, learningRate, schedulerGamma, schedulerStepSize, maxEpisodes,
-                stepsPerEpisode, targetUpdateFreq, epsilonDelta, minEpsilon, multiscale, trainFreq, seed, device, microBatch, dir);
+        return toBuilder().runDir(dir).build();
     }
 
     /**

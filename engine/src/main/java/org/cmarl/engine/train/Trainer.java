@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.EnvConfig;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
@@ -12,7 +13,6 @@ import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
 import org.cmarl.engine.eval.EpisodeResultCodec;
-import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
 import org.cmarl.engine.nn.Device;
@@ -41,8 +41,8 @@ import org.cmarl.engine.replay.RoiFrameSource;
  */
 public final class Trainer implements AutoCloseable {
     private final TrainConfig config;
-    private final List<EvalImage> images;
-    private final List<EvalImage> validation;
+    private final List<LabelledImage> images;
+    private final List<LabelledImage> validation;
     private final TrainingLog log;
     private final int agents;
 
@@ -87,7 +87,7 @@ public final class Trainer implements AutoCloseable {
     private volatile boolean stopRequested;
     private final PhaseTimes times = new PhaseTimes();
 
-    public Trainer(TrainConfig config, List<EvalImage> images, List<EvalImage> validation, TrainingLog log) {
+    public Trainer(TrainConfig config, List<LabelledImage> images, List<LabelledImage> validation, TrainingLog log) {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no training images");
         }
@@ -105,11 +105,11 @@ public final class Trainer implements AutoCloseable {
                 config.effectiveMicroBatch());
         this.actInput = ObservationBuffer.allocate(1, agents, FrameType.FLOAT32,
                 config.device());
-        this.env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, agents, config.multiscale(), FrameType.FLOAT32,
-                config.stepsPerEpisode(), false, true), actInput.ring(0));
+        this.env = new LandmarkEnv(EnvConfig.acting(Mode.TRAIN, agents, config.multiscale(),
+                config.stepsPerEpisode()), actInput.ring(0));
         this.replay = new ReplayMemory(config.memorySize(), agents);
         List<org.cmarl.engine.volume.Volume> volumes = new ArrayList<>();
-        for (EvalImage image : this.images) {
+        for (LabelledImage image : this.images) {
             volumes.add(image.volume());
         }
         this.frames = new RoiFrameSource(volumes);
@@ -336,7 +336,7 @@ public final class Trainer implements AutoCloseable {
         final int imageId = nextImage;
         lastImageId = imageId;
         nextImage = (nextImage + world) % images.size();
-        EvalImage image = images.get(imageId);
+        LabelledImage image = images.get(imageId);
         long t = System.nanoTime();
         // each episode starts without a prefetched batch, as a run resumed at this episode does
         batches.discard();
@@ -462,7 +462,10 @@ public final class Trainer implements AutoCloseable {
             learningRate *= config.schedulerGamma();
             learner.setLearningRate(learningRate);
         }
-        log.epochDone(state(), stats, valDistance, valEpisodes, improved, this);
+        log.epochDone(state(), stats, valDistance, valEpisodes, improved);
+        if (log.runDir() != null) {
+            TrainingCheckpoints.save(log.runDir(), this, improved);
+        }
     }
 
     /** Greedy episodes on every validation image from random spawns. */
@@ -483,7 +486,7 @@ public final class Trainer implements AutoCloseable {
      * same mean, summed in the same order).
      */
     private List<EpisodeResult> validateSharded(SplittableRandom random) {
-        List<EvalImage> mine = new ArrayList<>();
+        List<LabelledImage> mine = new ArrayList<>();
         for (int i = rank; i < validation.size(); i += world) {
             mine.add(validation.get(i));
         }
@@ -513,7 +516,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Greedy evaluation of the online network from fixed spawns, for the before/after figures. */
-    public List<EpisodeResult> evaluate(List<EvalImage> on, List<Spawn> spawns) {
+    public List<EpisodeResult> evaluate(List<LabelledImage> on, List<Spawn> spawns) {
         // 8 on the CPU (as before the device-aware default), the CUDA batch default on a GPU
         int batch = online.device() == Device.CUDA ? Device.CUDA_BATCH_EPISODES : 8;
         try (NetworkQFunction q = new NetworkQFunction(online, Math.min(batch, on.size() * spawns.size()))) {

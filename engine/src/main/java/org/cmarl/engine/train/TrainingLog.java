@@ -14,8 +14,8 @@ import me.tongfei.progressbar.ProgressBar;
 /**
  * What a training run leaves for people: {@code logs.txt} (command line, full configuration, every epoch's figures;
  * no wall-clock times, so that two seeded runs write identical logs),
- * TensorBoard scalars, {@code progress.csv} (one row per epoch, for plotting), a progress bar on the terminal, and the
- * checkpoints of every epoch ({@link TrainingCheckpoints}).
+ * TensorBoard scalars, {@code progress.csv} (one row per epoch, for plotting) and a progress bar on the terminal. It only
+ * writes: the {@link Trainer} saves the checkpoints ({@link TrainingCheckpoints}).
  */
 public final class TrainingLog implements AutoCloseable {
     private final Path runDir;
@@ -38,7 +38,7 @@ public final class TrainingLog implements AutoCloseable {
 
     /**
      * Creates the run folder's log files; with {@code runDir} null (no {@code --write}) the log writes to the console
-     * only and no checkpoint is saved.
+     * only (and the trainer saves no checkpoint).
      *
      * @param commandLine the command as typed, for logs.txt
      * @param progressBar show a progress bar on {@code console} (false in tests and when output is not a terminal)
@@ -205,8 +205,8 @@ public final class TrainingLog implements AutoCloseable {
     }
 
     void epochDone(TrainingState state, Trainer.EpochStats stats, double[] valDistance,
-                   java.util.List<org.cmarl.engine.eval.EpisodeResult> valEpisodes, boolean improved,
-                   Trainer trainer) throws IOException {
+                   java.util.List<org.cmarl.engine.eval.EpisodeResult> valEpisodes, boolean improved)
+            throws IOException {
         double[] train = stats.meanDistanceMm();
         double trainMean = Trainer.mean(train);
         double score = Trainer.mean(stats.meanScore());
@@ -238,7 +238,6 @@ public final class TrainingLog implements AutoCloseable {
                 state.epsilon(), state.learningRate(), fmt(stats.meanLoss()), trainMean, score,
                 valDistance == null ? "" : String.format(Locale.ROOT, ", validation distance %.3f mm%s", valMean,
                         improved ? " (best)" : "")));
-        TrainingCheckpoints.save(runDir, trainer, improved);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.agrona.UnsafeApi;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.memory.NativeBlock;
@@ -118,14 +119,14 @@ class EvaluatorTest {
         b.close();
     }
 
-    static List<EvalImage> images(int agents) {
+    static List<LabelledImage> images(int agents) {
         int[][] la = new int[agents][];
         int[][] lb = new int[agents][];
         for (int i = 0; i < agents; i++) {
             la[i] = new int[]{30, 40, 35};
             lb[i] = new int[]{40, 25, 30};
         }
-        return List.of(new EvalImage("a.nii.gz", a, la), new EvalImage("b.nii.gz", b, lb));
+        return List.of(new LabelledImage("a.nii.gz", a, la), new LabelledImage("b.nii.gz", b, lb));
     }
 
     static List<EpisodeResult> evaluate(int agents, int batch, List<Spawn> spawns, long seed) {

@@ -13,6 +13,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.io.PtReader;
@@ -49,14 +50,14 @@ class PrecisionEvaluationTest {
             }
         }
         Path brain = SHARED.resolve("sample-data/brain");
-        List<EvalImage> images = new ArrayList<>();
+        List<LabelledImage> images = new ArrayList<>();
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 0, Device.CPU)) {
             net.loadStateDict(PtReader.read(SHARED.resolve("models/BrainMRI/SingleAgent.pt")).stateDict());
             for (FileList.Pair p : FileList.pairs(brain.resolve("image_files.txt"), brain.resolve("landmark_files.txt"))) {
                 String name = p.image().getFileName().toString().replace(".nii.gz", "");
                 if (centre.containsKey(name)) {
                     Volume v = NiftiReader.load(p.image());
-                    images.add(new EvalImage(name, v, new int[][] {
+                    images.add(new LabelledImage(name, v, new int[][] {
                             LandmarkReader.landmark(p.landmarks(), FileType.BRAIN, 13, v)}));
                 }
             }
@@ -88,13 +89,13 @@ class PrecisionEvaluationTest {
                 assertEquals(e.get("distance_error_mm").asDouble(), r.distanceMm()[0], 1e-9, r.fileName());
             }
         } finally {
-            for (EvalImage i : images) {
+            for (LabelledImage i : images) {
                 i.volume().close();
             }
         }
     }
 
-    private static List<EpisodeResult> run(QNetwork net, List<EvalImage> images, List<Spawn> spawns) {
+    private static List<EpisodeResult> run(QNetwork net, List<LabelledImage> images, List<Spawn> spawns) {
         try (NetworkQFunction q = new NetworkQFunction(net, 2)) {
             return new Evaluator(q, Mode.EVAL, 200).run(images, spawns, null, null);
         }

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.io.PtReader;
@@ -61,7 +62,7 @@ class PublishedEvaluationTest {
         }
         Path brain = SHARED.resolve("sample-data/brain");
         List<FileList.Pair> pairs = FileList.pairs(brain.resolve("image_files.txt"), brain.resolve("landmark_files.txt"));
-        List<EvalImage> images = new ArrayList<>();
+        List<LabelledImage> images = new ArrayList<>();
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 0, Device.CPU)) {
             net.loadStateDict(PtReader.read(SHARED.resolve("models/BrainMRI/SingleAgent.pt")).stateDict());
             for (FileList.Pair p : pairs) {
@@ -70,7 +71,7 @@ class PublishedEvaluationTest {
                     continue; // the reference covers 6 of the 10 scans
                 }
                 Volume v = NiftiReader.load(p.image());
-                images.add(new EvalImage(name, v, new int[][]{
+                images.add(new LabelledImage(name, v, new int[][]{
                         LandmarkReader.landmark(p.landmarks(), FileType.BRAIN, 13, v)}));
             }
             assertEquals(6, images.size());
@@ -103,7 +104,7 @@ class PublishedEvaluationTest {
             assertEquals(REFERENCE_EPISODES, matched.size(), "every reference episode compared once");
             assertEquals(sumReference / REFERENCE_EPISODES, sumDistance / REFERENCE_EPISODES, 1e-9);
         } finally {
-            for (EvalImage i : images) {
+            for (LabelledImage i : images) {
                 i.volume().close();
             }
         }

@@ -15,10 +15,10 @@ import java.util.SplittableRandom;
 import org.agrona.UnsafeApi;
 import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.global.torch;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
 import org.cmarl.engine.io.AdamState;
@@ -198,7 +198,7 @@ class CudaParityTest {
         Path brain = SHARED.resolve("sample-data/brain");
         List<FileList.Pair> pairs = FileList.pairs(brain.resolve("image_files.txt"),
                 brain.resolve("landmark_files.txt"));
-        List<EvalImage> images = new ArrayList<>();
+        List<LabelledImage> images = new ArrayList<>();
         LinkedHashMap<String, TensorData> weights =
                 PtReader.read(SHARED.resolve("models/BrainMRI/SingleAgent.pt")).stateDict();
         try (QNetwork cpu = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 0, Device.CPU);
@@ -207,7 +207,7 @@ class CudaParityTest {
             cuda.loadStateDict(weights);
             for (FileList.Pair p : pairs.subList(0, 2)) {
                 Volume v = NiftiReader.load(p.image());
-                images.add(new EvalImage(p.image().getFileName().toString(), v,
+                images.add(new LabelledImage(p.image().getFileName().toString(), v,
                         new int[][]{LandmarkReader.landmark(p.landmarks(), FileType.BRAIN, 13, v)}));
             }
             List<Spawn> spawns = List.of(Spawn.random(), Spawn.fixed(0.25, 0.75, 0.25), Spawn.random());
@@ -227,7 +227,7 @@ class CudaParityTest {
                 assertEquals(onCpu.get(i).steps(), onCuda.get(i).steps(), what + " steps");
             }
         } finally {
-            for (EvalImage i : images) {
+            for (LabelledImage i : images) {
                 i.volume().close();
             }
         }

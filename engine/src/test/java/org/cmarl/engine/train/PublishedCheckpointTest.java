@@ -10,14 +10,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.cmarl.engine.eval.EvalImage;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.io.AdamState;
 import org.cmarl.engine.io.Checkpoint;
 import org.cmarl.engine.io.PtReader;
 import org.cmarl.engine.io.TrainingCheckpoint;
 import org.cmarl.engine.nn.Architecture;
-import org.cmarl.engine.nn.Device;
-import org.cmarl.engine.nn.TeamReward;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,9 +57,10 @@ class PublishedCheckpointTest {
         Checkpoint checkpoint = PtReader.read(published);
         TrainingCheckpoint saved = checkpoint.training();
         assertEquals(4, saved.episode());
-        List<EvalImage> images = TrainingRunTest.load(tiny.train);
-        TrainConfig config = new TrainConfig(Architecture.NETWORK3D, new int[]{0}, false, TeamReward.NONE, 2, 200, 6,
-                0.9, 1e-3, 0.5, 100, 6, 6, 2, 0.2, 0.1, false, 3, 5, Device.CPU, 0, null);
+        List<LabelledImage> images = TrainingRunTest.load(tiny.train);
+        TrainConfig config = TrainConfig.builder().architecture(Architecture.NETWORK3D).landmarks(0)
+                .batchSize(2).memorySize(200).initMemorySize(6).maxEpisodes(6).stepsPerEpisode(6)
+                .targetUpdateFreq(2).epsilonDelta(0.2).trainFreq(3).seed(5).runDir(null).build();
         try (TrainingLog log = new TrainingLog(null, "test", config, System.out, false);
              Trainer trainer = new Trainer(config, images, List.of(), log)) {
             TrainingCheckpoints.resume(checkpoint, trainer);
@@ -76,7 +75,7 @@ class PublishedCheckpointTest {
             // 4 episodes done: the next one is episode 5 (published: start_episode = episode + 1)
             assertEquals(new TrainingState(4, 2, 24, 0.2, 1e-3, Double.POSITIVE_INFINITY), trainer.state());
         } finally {
-            for (EvalImage i : images) {
+            for (LabelledImage i : images) {
                 i.volume().close();
             }
         }

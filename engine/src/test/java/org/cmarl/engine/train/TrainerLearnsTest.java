@@ -8,13 +8,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.Precision;
-import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.synth.SyntheticDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,10 +71,11 @@ class TrainerLearnsTest {
 
     private static void learns(Path dir, Precision precision) throws IOException {
         SyntheticDataset.Result data = SyntheticDataset.generate(dir.resolve("data"), IMAGES, 1, SIZE);
-        List<EvalImage> images = load(data);
-        TrainConfig config = new TrainConfig(Architecture.NETWORK3D, new int[]{LANDMARK}, false, TeamReward.NONE,
-                BATCH, 100_000, INIT_MEMORY, DISCOUNT, LR, 0.5, 100, EPISODES, STEPS, TARGET_UPDATE_FREQ, DELTA,
-                TrainConfig.MIN_EPSILON, true, TRAIN_FREQ, 7, Device.CPU, 0, dir.resolve("run"));
+        List<LabelledImage> images = load(data);
+        TrainConfig config = TrainConfig.builder().architecture(Architecture.NETWORK3D).landmarks(LANDMARK)
+                .batchSize(BATCH).memorySize(100_000).initMemorySize(INIT_MEMORY).discount(DISCOUNT).learningRate(LR)
+                .maxEpisodes(EPISODES).stepsPerEpisode(STEPS).targetUpdateFreq(TARGET_UPDATE_FREQ).epsilonDelta(DELTA)
+                .multiscale(true).trainFreq(TRAIN_FREQ).seed(7).device(Device.CPU).runDir(dir.resolve("run")).build();
         List<Spawn> spawns = List.of(Spawn.fixed(0.25, 0.25, 0.25), Spawn.fixed(0.75, 0.75, 0.75));
         double before;
         double after;
@@ -89,7 +89,7 @@ class TrainerLearnsTest {
             after = meanDistanceMm(trainer.evaluate(images, spawns));
             System.out.println(trainer.phaseTimes().describe());
         } finally {
-            for (EvalImage i : images) {
+            for (LabelledImage i : images) {
                 i.volume().close();
             }
         }
@@ -111,13 +111,13 @@ class TrainerLearnsTest {
         return sum / results.size();
     }
 
-    private static List<EvalImage> load(SyntheticDataset.Result data) {
-        List<EvalImage> images = new java.util.ArrayList<>();
+    private static List<LabelledImage> load(SyntheticDataset.Result data) {
+        List<LabelledImage> images = new java.util.ArrayList<>();
         for (int i = 0; i < data.images().size(); i++) {
             var v = org.cmarl.engine.volume.NiftiReader.load(data.images().get(i));
             int[] l = org.cmarl.engine.volume.LandmarkReader.landmark(data.landmarks().get(i),
                     org.cmarl.engine.volume.FileType.BRAIN, LANDMARK, v);
-            images.add(new EvalImage(data.images().get(i).getFileName().toString(), v, new int[][]{l}));
+            images.add(new LabelledImage(data.images().get(i).getFileName().toString(), v, new int[][]{l}));
         }
         return images;
     }

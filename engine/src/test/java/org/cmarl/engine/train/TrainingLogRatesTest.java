@@ -24,9 +24,9 @@ class TrainingLogRatesTest {
 
     @Test
     void shouldShowTheLatestEpisodesDistanceWhenEpisodesFinish() throws java.io.IOException {
-        TrainConfig config = new TrainConfig(org.cmarl.engine.nn.Architecture.NETWORK3D, new int[]{0, 1}, false,
-                org.cmarl.engine.nn.TeamReward.NONE, 2, 200, 6, 0.9, 1e-3, 0.5, 100, 6, 6, 2, 0.2, 0.1, false, 3, 5,
-                org.cmarl.engine.nn.Device.CPU, 0, null);
+        TrainConfig config = TrainConfig.builder().architecture(org.cmarl.engine.nn.Architecture.NETWORK3D).landmarks(0, 1)
+                .batchSize(2).memorySize(200).initMemorySize(6).maxEpisodes(6).stepsPerEpisode(6)
+                .targetUpdateFreq(2).epsilonDelta(0.2).trainFreq(3).seed(5).runDir(null).build();
         try (TrainingLog log = new TrainingLog(null, "test", config, System.out, false)) {
             log.warmUpDone(new TrainingState(0, 0, 0, 1.0, 1e-3, Double.POSITIVE_INFINITY));
             log.episodeDone(new TrainingState(1, 0, 6, 0.8, 1e-3, Double.POSITIVE_INFINITY),

@@ -13,14 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.cmarl.engine.eval.EvalImage;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.io.AdamState;
 import org.cmarl.engine.io.Checkpoint;
 import org.cmarl.engine.io.PtReader;
 import org.cmarl.engine.io.TrainingCheckpoint;
 import org.cmarl.engine.nn.Architecture;
-import org.cmarl.engine.nn.Device;
-import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.synth.SyntheticDataset;
 import org.cmarl.engine.volume.FileType;
 import org.cmarl.engine.volume.LandmarkReader;
@@ -165,9 +163,10 @@ class TrainingRunTest {
     void shouldRestoreWeightsOptimiserAndCountersWhenResuming() throws IOException {
         Checkpoint checkpoint = PtReader.read(first.resolve(TrainingCheckpoints.LATEST_CHECKPOINT));
         TrainingCheckpoint saved = checkpoint.training();
-        List<EvalImage> images = load(tiny.train);
-        TrainConfig config = new TrainConfig(Architecture.NETWORK3D, new int[]{0}, false, TeamReward.NONE, 2, 200, 6,
-                0.9, 1e-3, 0.5, 100, 6, 6, 2, 0.2, 0.1, false, 3, 5, Device.CPU, 0, dir.resolve("restore"));
+        List<LabelledImage> images = load(tiny.train);
+        TrainConfig config = TrainConfig.builder().architecture(Architecture.NETWORK3D).landmarks(0)
+                .batchSize(2).memorySize(200).initMemorySize(6).maxEpisodes(6).stepsPerEpisode(6)
+                .targetUpdateFreq(2).epsilonDelta(0.2).trainFreq(3).seed(5).runDir(dir.resolve("restore")).build();
         try (TrainingLog log = new TrainingLog(config.runDir(), "test", config, System.out, false);
              Trainer trainer = new Trainer(config, images, List.of(), log)) {
             TrainingCheckpoints.resume(checkpoint, trainer);
@@ -189,18 +188,18 @@ class TrainingRunTest {
                     .map(l -> Double.parseDouble(l.split(",", -1)[9])).min(Double::compare).orElseThrow().toString();
             assertEquals(Double.parseDouble(best), s.bestValidationMm(), 0.5e-4, "progress.csv has 4 decimals");
         } finally {
-            for (EvalImage i : images) {
+            for (LabelledImage i : images) {
                 i.volume().close();
             }
         }
     }
 
-    static List<EvalImage> load(SyntheticDataset.Result data) {
-        List<EvalImage> images = new ArrayList<>();
+    static List<LabelledImage> load(SyntheticDataset.Result data) {
+        List<LabelledImage> images = new ArrayList<>();
         for (int i = 0; i < data.images().size(); i++) {
             Volume v = NiftiReader.load(data.images().get(i));
             int[] l = LandmarkReader.landmark(data.landmarks().get(i), FileType.BRAIN, 0, v);
-            images.add(new EvalImage(data.images().get(i).getFileName().toString(), v, new int[][]{l}));
+            images.add(new LabelledImage(data.images().get(i).getFileName().toString(), v, new int[][]{l}));
         }
         return images;
     }

@@ -14,10 +14,10 @@ import javax.imageio.ImageReader;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageInputStream;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.EpisodeResult;
-import org.cmarl.engine.eval.EvalImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.volume.Volume;
 import org.junit.jupiter.api.Test;
@@ -69,8 +69,8 @@ class EpisodeGifRecorderTest {
              VizFixtures.FixedActionQ q = new VizFixtures.FixedActionQ(2, 2, 2);
              EpisodeGifRecorder recorder = new EpisodeGifRecorder(gifs, 80, 2)) {
             int[][] landmarks = {{10, 12, 30}, {45, 40, 8}};
-            List<EvalImage> images = List.of(new EvalImage("scan a.nii.gz", a, landmarks),
-                    new EvalImage("b.nii", b, landmarks));
+            List<LabelledImage> images = List.of(new LabelledImage("scan a.nii.gz", a, landmarks),
+                    new LabelledImage("b.nii", b, landmarks));
             results = new Evaluator(q, Mode.EVAL, MAX_STEPS).run(images, List.of(Spawn.fixed(0.5, 0.5, 0.5)),
                     null, r -> { }, recorder);
             assertEquals(List.of(gifs.resolve("episode_0001_scan_a.gif"), gifs.resolve("episode_0002_b.gif")),
@@ -116,7 +116,7 @@ class EpisodeGifRecorderTest {
         try (Volume a = VizFixtures.ramp("p.nii.gz", NX, NY, NZ);
              VizFixtures.FixedActionQ q = new VizFixtures.FixedActionQ(1, 1, 0);
              EpisodeGifRecorder recorder = new EpisodeGifRecorder(gifs, 100, 1)) {
-            results = new Evaluator(q, Mode.PLAY, MAX_STEPS).run(List.of(new EvalImage("p.nii.gz", a, null)),
+            results = new Evaluator(q, Mode.PLAY, MAX_STEPS).run(List.of(new LabelledImage("p.nii.gz", a, null)),
                     List.of(Spawn.fixed(0.5, 0.5, 0.5)), null, r -> { }, recorder);
         }
         List<BufferedImage> frames = frames(gifs.resolve("episode_0001_p.gif"));
