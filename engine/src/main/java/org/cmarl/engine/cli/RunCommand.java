@@ -220,7 +220,8 @@ public final class RunCommand {
             return new TrainConfig(netConfig.architecture(), landmarks, o.attention, teamReward, o.batchSize,
                     o.memorySize, o.initMemorySize, o.discount, o.lr, o.schedulerGamma, o.schedulerStepSize,
                     o.maxEpisodes, o.stepsPerEpisode, o.targetUpdateFreq, o.delta, TrainConfig.MIN_EPSILON,
-                    o.multiscale, o.trainFreq, seed, device, o.microBatch, null);
+                    o.multiscale, o.trainFreq, seed, device, o.microBatch, null, o.numEnvs,
+                    o.batchEpisodes == null ? 0 : o.batchEpisodes);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
