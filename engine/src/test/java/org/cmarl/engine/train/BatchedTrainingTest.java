@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import org.cmarl.engine.synth.SyntheticDataset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --num_envs} through the real command line on the tiny run ({@link TinyRun}): 1 is the default loop, file
- * for file; a seeded run with 3 environments reproduces; values outside the range are one-line errors.
+ * for file; a seeded run with 3 environments reproduces; values outside the range are one-line errors. And the
+ * validation's {@code --batch_episodes}: how many episodes advance together changes no figure.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BatchedTrainingTest {
@@ -66,6 +68,23 @@ class BatchedTrainingTest {
         // and it is another run than the one-environment loop (its own episodes and images)
         assertFalse(Files.readString(defaultRun.resolve("progress.csv"))
                 .equals(Files.readString(threeEnvs.resolve("progress.csv"))));
+    }
+
+    @Test
+    void shouldValidateToTheSameFiguresWhenBatchEpisodesChanges() throws IOException {
+        // three validation images: the default validation batch (4 on the CPU) plays them together, 1 one by one
+        SyntheticDataset.Result val = SyntheticDataset.generate(dir.resolve("val3"), 3, 13, 32);
+        Path logs = dir.resolve("runs-val");
+        String[] valFiles = {"--val_files", val.imageList().toString(), val.landmarkList().toString()};
+        Path together = TinyRun.runOk(logs, tiny.args(logs, valFiles));
+        String[] oneByOne = java.util.stream.Stream.concat(java.util.Arrays.stream(valFiles),
+                java.util.stream.Stream.of("--batch_episodes", "1")).toArray(String[]::new);
+        Path alone = TinyRun.runOk(logs, tiny.args(logs, oneByOne));
+        String log = withoutCommand(alone);
+        assertTrue(log.contains("\nbatch_episodes=1"), log);
+        assertEquals(withoutCommand(together), log.replace("\nbatch_episodes=1", ""));
+        assertEquals(Files.readString(together.resolve("progress.csv")), Files.readString(alone.resolve("progress.csv")));
+        assertSameCheckpoints(together, alone);
     }
 
     @Test
