@@ -35,6 +35,9 @@ import org.cmarl.engine.replay.RoiFrameSource;
  * samples, the values the published learner sees. Agents that are done keep acting, as in the published trainer
  * (SPEC.md section 3: the episode ends when all agents are terminal in the same step).
  *
+ * <p>With {@code --num_envs N > 1} the loop acts for N environments at once ({@link EnvironmentBatch}; see
+ * {@code trainBatched}); with N = 1 it is the loop above, unchanged.
+ *
  * <p>Randomness: one generator per epoch, derived from the seed and the epoch number, so a run resumed at an
  * epoch boundary draws the same numbers as an uninterrupted one from there on.
  */
