@@ -5,23 +5,17 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
-import org.cmarl.engine.env.EnvConfig;
-import org.cmarl.engine.env.LandmarkEnv;
-import org.cmarl.engine.env.Mode;
-import org.cmarl.engine.env.Spawn;
-import org.cmarl.engine.eval.Evaluator;
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
-import org.cmarl.engine.nn.ObservationBuffer;
+import org.cmarl.engine.nn.TransitionBatchBuffer;
 import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.nn.TeamReward;
-import org.cmarl.engine.nn.TransitionBatchBuffer;
-import org.cmarl.engine.observation.FrameType;
-import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
+import org.cmarl.engine.train.EnvironmentBatch;
 import org.cmarl.engine.train.ReplayBatchPrefetcher;
 import org.cmarl.engine.volume.Volume;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,8 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One cycle of the training loop (train/Trainer.java) with the published example's {@code --train_freq 50}:
- * 50 environment steps of CommNet with 5 agents on the sample scan (epsilon-greedy acting: a batch-1 float32
- * forward pass when greedy; the step writing 5 new float ROIs; storing the locations in the replay memory), then one
+ * 50 environment steps of CommNet with 5 agents on the sample scan, acted, stepped and stored by the trainer's own
+ * act step ({@link EnvironmentBatch} with one environment: epsilon-greedy acting with a batch-1 float32 forward pass
+ * when greedy; the step writing 5 new float ROIs; the episode's locations into the replay memory when it ends), then one
  * {@code sample(batch)} writing one uint8 5-frame window per transition and agent (the state is frames 0..3, the
  * next state frames 1..4 of the same bytes) and one DQN update on them (target forward, online forward and
  * backward, Adam). Steps/s during training = 50 / (seconds per cycle).
@@ -87,20 +82,13 @@ public class TrainCycleBenchmark {
     private QNetwork online;
     private QNetwork target;
     private DqnLearner learner;
-    private ObservationBuffer actInput;
-    private LandmarkEnv env;
+    private List<LabelledImage> images;
+    private EnvironmentBatch env;
     private ReplayMemory replay;
     private RoiFrameSource frames;
     private TransitionBatchBuffer transitions;
     private ReplayBatchPrefetcher batches;
     private SplittableRandom random;
-    private int[] actions;
-    private float[] q;
-    private float[] rewards;
-    private boolean[] terminal;
-    private int[] x;
-    private int[] y;
-    private int[] z;
     private int[] bActions;
     private float[] bRewards;
     private boolean[] bTerminal;
@@ -118,69 +106,31 @@ public class TrainCycleBenchmark {
         target = QNetwork.create(config, 1, Device.CPU);
         target.copyWeightsFrom(online);
         learner = new DqnLearner(online, target, DqnLearner.DEFAULT_LEARNING_RATE, TeamReward.NONE);
-        actInput = ObservationBuffer.allocate(1, AGENTS, FrameType.FLOAT32);
-        env = new LandmarkEnv(new EnvConfig(Mode.TRAIN, AGENTS, false, FrameType.FLOAT32, 200, false),
-                actInput.ring(0));
+        images = List.of(new LabelledImage(volume.name(), volume, landmarks));
+        env = new EnvironmentBatch(1, AGENTS, false, 200, Device.CPU);
         replay = new ReplayMemory(100_000, AGENTS);
         frames = new RoiFrameSource(List.of(volume));
         transitions = TransitionBatchBuffer.allocate(batch, AGENTS);
         batches = new ReplayBatchPrefetcher(replay, frames, batch, AGENTS, Device.CPU);
         random = new SplittableRandom(1);
-        actions = new int[AGENTS];
-        q = new float[AGENTS * ObservationGeometry.ACTIONS];
-        rewards = new float[AGENTS];
-        terminal = new boolean[AGENTS];
-        x = new int[AGENTS];
-        y = new int[AGENTS];
-        z = new int[AGENTS];
         bActions = new int[batch * AGENTS];
         bRewards = new float[batch * AGENTS];
         bTerminal = new boolean[batch * AGENTS];
-        reset();
+        env.startAll(images, () -> 0, random);
         while (replay.size() < batch) {
             step(1.0);
         }
     }
 
-    private void reset() {
-        env.reset(volume, landmarks, Spawn.random(), random);
-        read();
-        replay.beginEpisode(0, x, y, z, env.scale());
-    }
-
-    private void read() {
-        for (int a = 0; a < AGENTS; a++) {
-            x[a] = env.location(a, 0);
-            y[a] = env.location(a, 1);
-            z[a] = env.location(a, 2);
-        }
-    }
-
-    /** One epsilon-greedy step, as in Trainer.runEpisode. */
+    /** One epsilon-greedy step of the trainer's act step: act, step, and store the episode when it ends. */
     private void step(double eps) {
-        if (env.isOver()) {
-            reset();
-        }
         long t0 = System.nanoTime();
-        if (random.nextDouble() < eps) {
-            for (int a = 0; a < AGENTS; a++) {
-                actions[a] = random.nextInt(ObservationGeometry.ACTIONS);
-            }
-            java.util.Arrays.fill(q, 0f);
-        } else {
-            online.forward(actInput, 1, q);
-            for (int a = 0; a < AGENTS; a++) {
-                actions[a] = Evaluator.argmax(q, a * ObservationGeometry.ACTIONS);
-            }
-        }
+        env.act(online, random, eps);
         long t1 = System.nanoTime();
-        env.step(actions, q);
-        for (int a = 0; a < AGENTS; a++) {
-            rewards[a] = (float) env.reward(a);
-            terminal[a] = env.terminal(a);
+        if (env.step() > 0) {
+            env.store(0, replay);
+            env.restart(0, images, () -> 0, random);
         }
-        read();
-        replay.recordStep(actions, rewards, terminal, x, y, z, env.scale());
         long t2 = System.nanoTime();
         nanos[0] += t1 - t0;
         nanos[1] += t2 - t1;
@@ -206,7 +156,6 @@ public class TrainCycleBenchmark {
         batches.close();
         replay.close();
         env.close();
-        actInput.close();
         learner.close();
         target.close();
         online.close();

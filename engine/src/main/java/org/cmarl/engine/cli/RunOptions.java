@@ -150,6 +150,11 @@ public final class RunOptions {
             + "10-bit mantissa products). Default off: CUDA results stay within float32 rounding of the CPU's.")
     public boolean tf32;
 
+    @Option(names = "--num_envs", paramLabel = "N",
+            description = "Training: environments stepped in lockstep, each on its own image and episode, with one batched forward pass per step for all of them (engine extension; default 1 = the published loop, max " + org.cmarl.engine.train.TrainConfig.MAX_NUM_ENVS + ").",
+            defaultValue = "1", converter = IntegralNumber.class)
+    public int numEnvs;
+
     @Option(names = "--batch_episodes", description = "Evaluation episodes advanced together in one batched forward pass (default: 4 on CPU, 32 on CUDA).")
     public Integer batchEpisodes;
 

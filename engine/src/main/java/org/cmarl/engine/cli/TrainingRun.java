@@ -59,6 +59,8 @@ final class TrainingRun {
                     .seed(seed)
                     .device(device)
                     .microBatch(o.microBatch)
+                    .numEnvs(o.numEnvs)
+                    .validationBatchEpisodes(o.batchEpisodes == null ? 0 : o.batchEpisodes)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());

@@ -36,15 +36,31 @@ import org.cmarl.engine.nn.TeamReward;
  *                           extension; 0 = {@link org.cmarl.engine.nn.DqnLearner#defaultMicroBatch}): the
  *                           gradients are those of the whole batch, smaller chunks keep fewer activations in memory
  * @param runDir             the run folder (logs, checkpoints)
+ * @param numEnvs            environments stepped in lockstep, one batched forward pass per step for all of them
+ *                           ({@code --num_envs}, engine extension, 1 = the published loop; see {@link EnvironmentBatch})
+ * @param validationBatchEpisodes validation episodes advanced together ({@code --batch_episodes}; 0 = the device's
+ *                           default, {@link Device#defaultBatchEpisodes()})
  */
 public record TrainConfig(Architecture architecture, int[] landmarks, boolean commAttention, TeamReward teamReward,
                           int batchSize, int memorySize, int initMemorySize, double discount, double learningRate,
                           double schedulerGamma, int schedulerStepSize, int maxEpisodes, int stepsPerEpisode,
                           int targetUpdateFreq, double epsilonDelta, double minEpsilon, boolean multiscale,
-                          int trainFreq, long seed, Device device, int microBatch, Path runDir) {
+                          int trainFreq, long seed, Device device, int microBatch, Path runDir, int numEnvs,
+                          int validationBatchEpisodes) {
 
     /** The published epsilon floor (a constant of the published trainer, no flag). */
     public static final double MIN_EPSILON = 0.1;
+
+    /**
+     * Most {@code --num_envs}: each environment holds, per agent, its float32 frame ring and its row of the acting
+     * input (2 x 4 x 45^3 x 4 bytes = 2.9 MB), so 256 environments of 8 agents take 6 GB of host memory; beyond a
+     * few hundred rows a CPU forward pass gains nothing more from batching, and a GPU's acting batch is full well
+     * before (see README, "when to raise --num_envs").
+     */
+    public static final int MAX_NUM_ENVS = 256;
+
+    /** Bytes of one environment's observation, float32 {@code (agents, 4, 45, 45, 45)}. */
+    private static final long OBSERVATION_BYTES_PER_AGENT = 4L * 45 * 45 * 45 * Float.BYTES;
 
     /** The published defaults: CommNet, one agent on landmark 1, seed 0, CPU, no run folder. */
     public static TrainConfig defaults() {
@@ -81,6 +97,8 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
         b.device = device;
         b.microBatch = microBatch;
         b.runDir = runDir;
+        b.numEnvs = numEnvs;
+        b.validationBatchEpisodes = validationBatchEpisodes;
         return b;
     }
 
@@ -108,6 +126,8 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
         private Device device = Device.CPU;
         private int microBatch;
         private Path runDir;
+        private int numEnvs = 1;
+        private int validationBatchEpisodes;
 
         private Builder() {
         }
@@ -134,13 +154,16 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
         public Builder device(Device v) { device = v; return this; }
         public Builder microBatch(int v) { microBatch = v; return this; }
         public Builder runDir(Path v) { runDir = v; return this; }
+        public Builder numEnvs(int v) { numEnvs = v; return this; }
+        /** {@code --batch_episodes} for validation; 0 = the device's default. */
+        public Builder validationBatchEpisodes(int v) { validationBatchEpisodes = v; return this; }
 
         /** The configuration; an IllegalArgumentException names the flag, its value and what was expected. */
         public TrainConfig build() {
             return new TrainConfig(architecture, landmarks, commAttention, teamReward, batchSize, memorySize,
                     initMemorySize, discount, learningRate, schedulerGamma, schedulerStepSize, maxEpisodes,
                     stepsPerEpisode, targetUpdateFreq, epsilonDelta, minEpsilon, multiscale, trainFreq, seed, device,
-                    microBatch, runDir);
+                    microBatch, runDir, numEnvs, validationBatchEpisodes);
         }
     }
 
@@ -185,6 +208,20 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
             throw new IllegalArgumentException("minimum epsilon " + minEpsilon + " is outside [0, 1]");
         }
         memoryBudget(memorySize, batchSize, landmarks.length);
+        if (numEnvs < 1 || numEnvs > MAX_NUM_ENVS) {
+            throw new IllegalArgumentException("--num_envs " + numEnvs + " must be 1.." + MAX_NUM_ENVS + " (each "
+                    + "environment holds 2.9 MB of frames per agent: its frame ring and its row of the acting input)");
+        }
+        if ((long) numEnvs * landmarks.length * OBSERVATION_BYTES_PER_AGENT > MEMORY_LIMIT_BYTES) {
+            throw new IllegalArgumentException("--num_envs " + numEnvs + " with " + landmarks.length + " agents needs "
+                    + (long) numEnvs * landmarks.length * OBSERVATION_BYTES_PER_AGENT + " bytes of acting input, the "
+                    + "limit is " + MEMORY_LIMIT_BYTES + ": at most --num_envs "
+                    + MEMORY_LIMIT_BYTES / (landmarks.length * OBSERVATION_BYTES_PER_AGENT) + " with " + landmarks.length
+                    + " agents");
+        }
+        if (validationBatchEpisodes < 0) {
+            throw new IllegalArgumentException("--batch_episodes " + validationBatchEpisodes + " must be at least 1");
+        }
         if (teamReward == TeamReward.ATTENTION && landmarks.length < 2) {
             throw new IllegalArgumentException("--team_reward attention needs at least 2 agents");
         }
@@ -245,8 +282,14 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
         return toBuilder().runDir(dir).build();
     }
 
+    /** Validation episodes advanced together: {@code --batch_episodes}, else the device's default. */
+    public int effectiveValidationBatch() {
+        return validationBatchEpisodes > 0 ? validationBatchEpisodes : device.defaultBatchEpisodes();
+    }
+
     /**
-     * One line per setting, for logs.txt. The run folder is not among them: two runs of the same command write
+     * One line per setting, for logs.txt (engine extensions left at their defaults add no line, so a run with the
+     * default flags writes the lines it always wrote). The run folder is not among them: two runs of the same command write
      * identical logs (reproducibility), and logs.txt lies in the run folder anyway.
      */
     public String describe() {
@@ -271,6 +314,8 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
                 "train_freq=" + trainFreq,
                 "seed=" + seed,
                 "device=" + device,
-                "micro_batch=" + effectiveMicroBatch());
+                "micro_batch=" + effectiveMicroBatch())
+                + (numEnvs == 1 ? "" : "\nnum_envs=" + numEnvs)
+                + (validationBatchEpisodes == 0 ? "" : "\nbatch_episodes=" + validationBatchEpisodes);
     }
 }

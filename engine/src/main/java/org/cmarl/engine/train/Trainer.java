@@ -36,6 +36,9 @@ import org.cmarl.engine.replay.RoiFrameSource;
  * samples, the values the published learner sees. Agents that are done keep acting, as in the published trainer
  * (SPEC.md section 3: the episode ends when all agents are terminal in the same step).
  *
+ * <p>With {@code --num_envs N > 1} the loop acts for N environments at once ({@link EnvironmentBatch}; see
+ * {@code trainBatched}); with N = 1 it is the loop above, unchanged.
+ *
  * <p>Randomness: one generator per epoch, derived from the seed and the epoch number, so a run resumed at an
  * epoch boundary draws the same numbers as an uninterrupted one from there on.
  */
@@ -55,6 +58,8 @@ public final class Trainer implements AutoCloseable {
     /** Two transition batches: the next is sampled while the learner updates on the current one. */
     private final ReplayBatchPrefetcher batches;
     private final FrameSource frames;
+    /** {@code --num_envs} above 1: the environments stepped in lockstep (null: the one-environment loop). */
+    private final EnvironmentBatch envBatch;
 
     // per-step scratch, allocated once
     private final int[] actions;
@@ -122,6 +127,8 @@ public final class Trainer implements AutoCloseable {
         this.x = new int[agents];
         this.y = new int[agents];
         this.z = new int[agents];
+        this.envBatch = config.numEnvs() > 1 ? new EnvironmentBatch(config.numEnvs(), agents, config.multiscale(),
+                config.stepsPerEpisode(), config.device()) : null;
         restoreCounters(TrainingState.start(config.learningRate()));
     }
 
@@ -208,6 +215,9 @@ public final class Trainer implements AutoCloseable {
      *         checkpoint of the last finished episode has been written)
      */
     public boolean train() throws IOException {
+        if (envBatch != null) {
+            return trainBatched();
+        }
         SplittableRandom random = epochRandom(epoch);
         // warm-up: random-policy transitions until learning can start
         log.warmUpStarted(config.initMemorySize());
@@ -247,30 +257,47 @@ public final class Trainer implements AutoCloseable {
                 if (episode >= config.maxEpisodes()) {
                     break;
                 }
-                episode++;
-                stats.add(o);
-                // sync target: the published rule (SPEC.md section 5)
-                if ((long) episode * epochLength % config.targetUpdateFreq() == 0) {
-                    learner.syncTarget();
-                }
-                epsilon = Math.max(config.minEpsilon(), epsilon - config.epsilonDelta());
-                log.episodeDone(state(), o);
-                if (episode % epochLength == 0) {
-                    endEpoch(stats);
+                if (countEpisode(o, stats, epochLength)) {
                     stats = new EpochStats(agents);
                     random = epochRandom(epoch);
-                    agentStepsAtSave = agentSteps;
-                } else if (saveEveryAgentSteps > 0 && agentSteps - agentStepsAtSave >= saveEveryAgentSteps
-                        && log.runDir() != null) {
-                    // a long epoch (CommNet on many scans: hours) keeps its progress on disk between epoch ends
-                    TrainingCheckpoints.save(log.runDir(), this, false);
-                    log.logOnly("saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode
-                            + " (--save_freq " + saveEveryAgentSteps + ": " + (agentSteps - agentStepsAtSave)
-                            + " agent steps since the last save)");
-                    agentStepsAtSave = agentSteps;
                 }
             }
         }
+        finishRun(stats, epochLength);
+        return true;
+    }
+
+    /**
+     * Counts one finished episode: target sync, epsilon decay, log, and at an epoch's end validation, saves and the
+     * scheduler (or a --save_freq save within the epoch). Returns true when it ended an epoch.
+     */
+    private boolean countEpisode(EpisodeOutcome o, EpochStats stats, int epochLength) throws IOException {
+        episode++;
+        stats.add(o);
+        // sync target: the published rule (SPEC.md section 5)
+        if ((long) episode * epochLength % config.targetUpdateFreq() == 0) {
+            learner.syncTarget();
+        }
+        epsilon = Math.max(config.minEpsilon(), epsilon - config.epsilonDelta());
+        log.episodeDone(state(), o);
+        if (episode % epochLength == 0) {
+            endEpoch(stats);
+            agentStepsAtSave = agentSteps;
+            return true;
+        } else if (saveEveryAgentSteps > 0 && agentSteps - agentStepsAtSave >= saveEveryAgentSteps
+                && log.runDir() != null) {
+            // a long epoch (CommNet on many scans: hours) keeps its progress on disk between epoch ends
+            TrainingCheckpoints.save(log.runDir(), this, false);
+            log.logOnly("saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode
+                    + " (--save_freq " + saveEveryAgentSteps + ": " + (agentSteps - agentStepsAtSave)
+                    + " agent steps since the last save)");
+            agentStepsAtSave = agentSteps;
+        }
+        return false;
+    }
+
+    /** After the last episode: a partly played epoch is saved too. */
+    private void finishRun(EpochStats stats, int epochLength) throws IOException {
         if (stats.episodes() > 0 && log.runDir() != null) {
             // --max_episodes ended the run inside an epoch: its episodes are saved too (not validated, and the
             // epoch is not counted, so the scheduler and the epoch number are those of the last whole epoch)
@@ -278,7 +305,199 @@ public final class Trainer implements AutoCloseable {
             log.note("saved " + TrainingCheckpoints.LATEST_CHECKPOINT + " at episode " + episode + " (the last "
                     + "epoch ended after " + stats.episodes() + " of its " + epochLength + " episodes)");
         }
+    }
+
+    /**
+     * The loop with {@code --num_envs N > 1} ({@link EnvironmentBatch}): every iteration acts for all N
+     * environments (one forward pass for the greedy ones), steps them, and stores each episode that ended;
+     * {@code train_freq} counts the environment steps of all N (N per iteration, N x world in a group), so an
+     * iteration may make several updates; every ended episode is counted as the one-environment loop counts an
+     * episode (epsilon, target sync, epoch end), those ending in the same iteration in environment order (a group:
+     * rank order, then environment order). The warm-up plays random episodes in all N until the replay memory holds
+     * {@code init_memory_size} transitions; the episodes then in progress are dropped and every environment starts
+     * a new one. A stop or {@code max_episodes} drops the episodes in progress.
+     */
+    private boolean trainBatched() throws IOException {
+        final EnvironmentBatch envs = envBatch;
+        final int n = envs.size();
+        final EnvironmentBatch.ImageSequence sequence = this::takeImage;
+        SplittableRandom random = epochRandom(epoch);
+        log.warmUpStarted(config.initMemorySize());
+        envs.startAll(images, sequence, random);
+        while (true) {
+            boolean more = replay.size() < config.initMemorySize();
+            if (group != null) {
+                double[] flags = {more ? 1 : 0, stopRequested ? 1 : 0};
+                group.allReduceSum(flags);
+                if (flags[1] > 0) {
+                    return stop();
+                }
+                more = flags[0] > 0;
+            } else if (stopRequested) {
+                return stop();
+            }
+            if (!more) {
+                break;
+            }
+            envs.act(online, random, 1.0); // epsilon 1: every action random, no forward pass
+            int ended = envs.step();
+            for (int i = 0; i < ended; i++) {
+                int e = envs.finished(i);
+                envs.store(e, replay);
+                envs.restart(e, images, sequence, random);
+            }
+            if (ended > 0) {
+                log.warmUpProgress(Math.min(replay.size(), config.initMemorySize()));
+            }
+        }
+        log.warmUpDone(state());
+        agentStepsAtSave = agentSteps;
+        times.reset();
+        envs.startAll(images, sequence, random);
+        batches.discard();
+
+        final int epochLength = images.size();
+        EpochStats stats = new EpochStats(agents);
+        final double[] lossSum = new double[n];
+        final int[] updates = new int[n];
+        final long period = (long) config.trainFreq() * world;
+        long t = System.nanoTime();
+        while (episode < config.maxEpisodes()) {
+            long forwardBefore = envs.forwardNanos();
+            long observationsBefore = envs.forwardObservations();
+            envs.act(online, random, epsilon);
+            times.forwardNanos += envs.forwardNanos() - forwardBefore;
+            times.forwardObservations += envs.forwardObservations() - observationsBefore;
+            t = times.add(PhaseTimes.ACT, t);
+            int ended = envs.step();
+            times.steps += n;
+            t = times.add(PhaseTimes.STEP, t);
+            EpisodeOutcome[] mine = new EpisodeOutcome[ended];
+            int[] mineImages = new int[ended];
+            for (int i = 0; i < ended; i++) {
+                int e = envs.finished(i);
+                envs.store(e, replay);
+            }
+            t = times.add(PhaseTimes.STORE, t);
+            // a group agrees on a stop and on how many episodes each rank finished, in one all-reduce
+            double[] flags = null;
+            if (group != null) {
+                flags = new double[1 + world];
+                flags[0] = stopRequested ? 1 : 0;
+                flags[1 + rank] = ended;
+                group.allReduceSum(flags);
+                if (flags[0] > 0) {
+                    return stop();
+                }
+            } else if (stopRequested) {
+                return stop();
+            }
+            // learn: N environment steps per rank and iteration
+            long before = agentSteps;
+            agentSteps += (long) n * world;
+            for (long k = agentSteps / period - before / period; k > 0; k--) {
+                ReplayBatchPrefetcher.Batch batch = batches.take(random);
+                batches.prefetch(random);
+                t = times.add(PhaseTimes.SAMPLE, t);
+                double loss = learner.update(batch.transitions(), config.batchSize(), batch.actions(),
+                        batch.rewards(), batch.terminal(), config.discount());
+                for (int e = 0; e < n; e++) {
+                    lossSum[e] += loss;
+                    updates[e]++;
+                }
+                times.updates++;
+                log.updateDone(agentSteps);
+                t = times.add(PhaseTimes.UPDATE, t);
+                batches.awaitPrefetch();
+                t = times.add(PhaseTimes.SAMPLE, t);
+            }
+            for (int i = 0; i < ended; i++) {
+                int e = envs.finished(i);
+                mine[i] = outcomeOf(envs, e, updates[e], lossSum[e]);
+                mineImages[i] = envs.imageId(e);
+                lossSum[e] = 0;
+                updates[e] = 0;
+            }
+            for (int i = 0; i < ended; i++) {
+                envs.restart(envs.finished(i), images, sequence, random);
+            }
+            t = times.add(PhaseTimes.STEP, t);
+            EpisodeOutcome[] counted = group == null ? mine : gatherFinished(mine, mineImages, flags);
+            for (EpisodeOutcome o : counted) {
+                if (episode >= config.maxEpisodes()) {
+                    break;
+                }
+                if (countEpisode(o, stats, epochLength)) {
+                    stats = new EpochStats(agents);
+                    random = epochRandom(epoch);
+                }
+            }
+            t = System.nanoTime();
+        }
+        finishRun(stats, epochLength);
         return true;
+    }
+
+    /** The image of the next episode this rank starts: images r, r + w, r + 2w, ... (one process: in turn). */
+    private int takeImage() {
+        int id = nextImage;
+        lastImageId = id;
+        nextImage = (nextImage + world) % images.size();
+        return id;
+    }
+
+    private EpisodeOutcome outcomeOf(EnvironmentBatch envs, int e, int updates, double lossSum) {
+        LandmarkEnv env = envs.env(e);
+        double[] distance = new double[agents];
+        double[] score = new double[agents];
+        for (int a = 0; a < agents; a++) {
+            distance[a] = env.distanceMm(a);
+            score[a] = env.score(a);
+        }
+        return new EpisodeOutcome(images.get(envs.imageId(e)).fileName(), distance, score, env.steps(), updates,
+                updates == 0 ? Double.NaN : lossSum / updates);
+    }
+
+    /**
+     * Every rank's episodes that ended in this iteration, rank by rank in environment order: one all-reduce of
+     * fixed-size records, each rank filling its own range ({@code counts[1 + r]} records for rank r).
+     */
+    private EpisodeOutcome[] gatherFinished(EpisodeOutcome[] mine, int[] mineImages, double[] counts) {
+        int total = 0;
+        int first = 0;
+        for (int r = 0; r < world; r++) {
+            if (r == rank) {
+                first = total;
+            }
+            total += (int) counts[1 + r];
+        }
+        if (total == 0) {
+            return mine;
+        }
+        int record = 4 + 2 * agents;
+        double[] all = new double[total * record];
+        for (int i = 0; i < mine.length; i++) {
+            int at = (first + i) * record;
+            EpisodeOutcome o = mine[i];
+            all[at] = mineImages[i];
+            all[at + 1] = o.steps();
+            all[at + 2] = o.updates();
+            all[at + 3] = o.meanLoss();
+            for (int a = 0; a < agents; a++) {
+                all[at + 4 + a] = o.distanceMm()[a];
+                all[at + 4 + agents + a] = o.score()[a];
+            }
+        }
+        group.allReduceSum(all);
+        EpisodeOutcome[] round = new EpisodeOutcome[total];
+        for (int i = 0; i < total; i++) {
+            int o = i * record;
+            round[i] = new EpisodeOutcome(images.get((int) all[o]).fileName(),
+                    java.util.Arrays.copyOfRange(all, o + 4, o + 4 + agents),
+                    java.util.Arrays.copyOfRange(all, o + 4 + agents, o + 4 + 2 * agents), (int) all[o + 1],
+                    (int) all[o + 2], all[o + 3]);
+        }
+        return round;
     }
 
     /**
@@ -414,7 +633,10 @@ public final class Trainer implements AutoCloseable {
             }
             java.util.Arrays.fill(qValues, 0f);
         } else {
+            long f = System.nanoTime();
             online.forward(actInput, 1, qValues);
+            times.forwardNanos += System.nanoTime() - f;
+            times.forwardObservations++;
             for (int a = 0; a < agents; a++) {
                 actions[a] = Evaluator.argmax(qValues, a * ObservationGeometry.ACTIONS);
             }
@@ -474,7 +696,7 @@ public final class Trainer implements AutoCloseable {
             return validateSharded(random);
         }
         try (NetworkQFunction q = new NetworkQFunction(online,
-                Math.min(online.device().defaultBatchEpisodes(), validation.size()))) {
+                Math.min(config.effectiveValidationBatch(), validation.size()))) {
             return new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
                     .run(validation, List.of(Spawn.random()), random, null);
         }
@@ -493,7 +715,7 @@ public final class Trainer implements AutoCloseable {
         List<EpisodeResult> played = List.of();
         if (!mine.isEmpty()) {
             try (NetworkQFunction q = new NetworkQFunction(online,
-                    Math.min(online.device().defaultBatchEpisodes(), mine.size()))) {
+                    Math.min(config.effectiveValidationBatch(), mine.size()))) {
                 played = new Evaluator(q, Mode.EVAL, config.stepsPerEpisode())
                         .run(mine, List.of(Spawn.random()), random, null);
             }
@@ -538,6 +760,9 @@ public final class Trainer implements AutoCloseable {
         private final long[] nanos = new long[NAMES.length];
         private long steps;
         private long updates;
+        // the acting forward passes (inside ACT): their time and the observations (environments) they acted for
+        private long forwardNanos;
+        private long forwardObservations;
 
         /** Adds the time since {@code since} to {@code phase}; returns now. */
         long add(int phase, long since) {
@@ -553,10 +778,18 @@ public final class Trainer implements AutoCloseable {
         /** DQN updates made since the warm-up ended. */
         public long updates() { return updates; }
 
+        /** Nanoseconds of the acting forward passes (part of {@code act}). */
+        public long forwardNanos() { return forwardNanos; }
+
+        /** Observations the acting forward passes acted for (one per greedy environment step). */
+        public long forwardObservations() { return forwardObservations; }
+
         public void reset() {
             java.util.Arrays.fill(nanos, 0);
             steps = 0;
             updates = 0;
+            forwardNanos = 0;
+            forwardObservations = 0;
         }
 
         /**
@@ -661,6 +894,9 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (envBatch != null) {
+            envBatch.close();
+        }
         batches.close();
         replay.close();
         env.close();

@@ -160,6 +160,11 @@ class RunInputCheckTest {
                 Arguments.of(List.of("--steps_per_episode", "0"), "--steps_per_episode 0 must be at least 1"),
                 Arguments.of(List.of("--scheduler_step_size", "0"), "--scheduler_step_size 0 must be at least 1"),
                 Arguments.of(List.of("--micro_batch", "-1"), "--micro_batch -1 must be 0 (automatic) or positive"),
+                Arguments.of(List.of("--num_envs", "0"), "--num_envs 0 must be 1..256"),
+                // 256 environments x 6 agents x 1,458,000 bytes of float32 observations each
+                Arguments.of(List.of("--num_envs", "256", "--landmarks", "0", "0", "0", "0", "0", "0"),
+                        "--num_envs 256 with 6 agents needs 2239488000 bytes of acting input, the limit is "
+                                + "2147483647: at most --num_envs 245 with 6 agents"),
                 Arguments.of(List.of("--viz", "NaN"), "--viz NaN: this engine has no on-screen viewer"),
                 Arguments.of(List.of("--device", "tpu"), "--device 'tpu' is unknown, expected cpu, cuda or auto"),
                 Arguments.of(List.of("--fixed_spawn", "NaN", "0.5", "0.5"),

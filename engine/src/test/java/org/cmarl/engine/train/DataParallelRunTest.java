@@ -62,6 +62,25 @@ class DataParallelRunTest {
     }
 
     @Test
+    void shouldCountGloballyWhenEachRankStepsItsOwnEnvironments() throws IOException {
+        Path logs = dir.resolve("dp-envs");
+        TinyRun.Outcome o = TinyRun.run(launch(2, tiny.args(logs, "--threads", "1", "--train_freq", "6",
+                "--num_envs", "2", "--dist_timeout", "60")));
+        assertEquals(0, o.exitCode(), () -> "stderr: " + o.err() + "\nstdout: " + o.out());
+        Path run = TinyRun.runFolders(logs).get(0);
+        assertTrue(Files.readString(run.resolve("logs.txt")).contains("num_envs=2"));
+        // 2 ranks x 2 environments: the episodes ending in a step are counted one by one (rank order, then
+        // environment order), so the epochs still end at the global episodes 2 and 4
+        List<String[]> rows = TinyRun.progressRows(run);
+        assertEquals(2, rows.size());
+        assertEquals("2", rows.get(0)[1]);
+        assertEquals("4", rows.get(1)[1]);
+        // every iteration is 2 x 2 environment steps of the world
+        assertEquals(0, Long.parseLong(rows.get(1)[2]) % 4, rows.get(1)[2]);
+        assertTrue(Long.parseLong(rows.get(1)[2]) > 0);
+    }
+
+    @Test
     void shouldResumeInOneProcessWhenCheckpointCameFromTwoRanks() throws IOException {
         Path logs = dir.resolve("resumed");
         Path resumed = TinyRun.runOk(logs, tiny.args(logs, "--resume",
