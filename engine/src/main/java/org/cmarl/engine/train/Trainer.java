@@ -361,6 +361,7 @@ public final class Trainer implements AutoCloseable {
         final double[] lossSum = new double[n];
         final int[] updates = new int[n];
         final long period = (long) config.trainFreq() * world;
+        final double[] flags = new double[1 + world];
         long t = System.nanoTime();
         while (episode < config.maxEpisodes()) {
             long forwardBefore = envs.forwardNanos();
@@ -372,17 +373,17 @@ public final class Trainer implements AutoCloseable {
             int ended = envs.step();
             times.steps += n;
             t = times.add(PhaseTimes.STEP, t);
-            EpisodeOutcome[] mine = new EpisodeOutcome[ended];
-            int[] mineImages = new int[ended];
+            // allocated only in the steps where episodes end (the step loop itself allocates nothing)
+            EpisodeOutcome[] mine = ended == 0 ? NO_OUTCOMES : new EpisodeOutcome[ended];
+            int[] mineImages = ended == 0 ? NO_IMAGES : new int[ended];
             for (int i = 0; i < ended; i++) {
                 int e = envs.finished(i);
                 envs.store(e, replay);
             }
             t = times.add(PhaseTimes.STORE, t);
             // a group agrees on a stop and on how many episodes each rank finished, in one all-reduce
-            double[] flags = null;
             if (group != null) {
-                flags = new double[1 + world];
+                java.util.Arrays.fill(flags, 0);
                 flags[0] = stopRequested ? 1 : 0;
                 flags[1 + rank] = ended;
                 group.allReduceSum(flags);
@@ -437,6 +438,9 @@ public final class Trainer implements AutoCloseable {
         finishRun(stats, epochLength);
         return true;
     }
+
+    private static final EpisodeOutcome[] NO_OUTCOMES = {};
+    private static final int[] NO_IMAGES = {};
 
     /** The image of the next episode this rank starts: images r, r + w, r + 2w, ... (one process: in turn). */
     private int takeImage() {
