@@ -174,6 +174,12 @@ public final class EnvironmentBatch implements AutoCloseable {
      */
     public int[] actions() { return actions; }
 
+    /**
+     * The Q-values of the last {@link #act} ({@code [(e * agents + a) * 6 + action]}; zeros for an environment that
+     * acted at random): what each environment's step records in its agents' histories.
+     */
+    public float[] qValues() { return qValues; }
+
     /** Starts an episode in every environment, in environment order (see the class comment). */
     public void startAll(List<LabelledImage> images, ImageSequence sequence, SplittableRandom random) {
         for (int e = 0; e < envCount; e++) {

@@ -53,9 +53,9 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
 
     /**
      * Most {@code --num_envs}: each environment holds, per agent, its float32 frame ring and its row of the acting
-     * input (2 x 4 x 45^3 x 4 bytes = 2.9 MB), so 256 environments of 8 agents take 6 GB of host memory; beyond a
-     * few hundred rows a CPU forward pass gains nothing more from batching, and a GPU's acting batch is full well
-     * before (see README, "when to raise --num_envs").
+     * input (2 x 4 x 45^3 x 4 bytes = 2.9 MB), so 256 environments of 8 agents take 6 GB of host memory, and the
+     * acting input of 256 x 8 observations (3 GB) would no longer fit the int-addressed block; the per-observation
+     * gain of batching flattens well before (README, "Many environments" and "When to raise N").
      */
     public static final int MAX_NUM_ENVS = 256;
 

@@ -15,7 +15,11 @@ import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.memory.NativeBlock;
+import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
+import org.cmarl.engine.nn.NetworkConfig;
+import org.cmarl.engine.nn.ObservationBuffer;
+import org.cmarl.engine.nn.QNetwork;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
 import org.cmarl.engine.synth.SyntheticDataset;
@@ -37,6 +41,7 @@ class EnvironmentBatchTest {
     private static final int ENVS = 3;
     private static final int AGENTS = 2;
     private static final int MAX_STEPS = 7;
+    private static final double EPSILON = 0.3;
 
     @TempDir
     static Path dir;
@@ -136,6 +141,66 @@ class EnvironmentBatchTest {
             assertSameSamples(replay, reference);
         } finally {
             nextImage[0] = 0;
+        }
+    }
+
+    @Test
+    void shouldActAsEachEnvironmentAloneWhenOneForwardPassServesThree() {
+        NetworkConfig net = new NetworkConfig(Architecture.NETWORK3D, AGENTS, false, false);
+        int[] nextImage = {0};
+        EnvironmentBatch.ImageSequence sequence = () -> nextImage[0]++ % images.size();
+        try (QNetwork online = QNetwork.create(net, 3, Device.CPU);
+             EnvironmentBatch batch = new EnvironmentBatch(ENVS, AGENTS, true, MAX_STEPS, Device.CPU);
+             ObservationBuffer alone = ObservationBuffer.allocate(1, AGENTS, ObservationBuffer.ElementType.FLOAT32)) {
+            SplittableRandom spawns = new SplittableRandom(4);
+            SplittableRandom random = new SplittableRandom(5);
+            // the reference: the documented draws, environment by environment, from a twin of the generator
+            SplittableRandom expectedDraws = new SplittableRandom(5);
+            batch.startAll(images, sequence, spawns);
+            int greedySteps = 0;
+            int randomSteps = 0;
+            int sharedPasses = 0;
+            for (int it = 0; it < 6; it++) {
+                int greedyBefore = greedySteps;
+                int[] want = new int[ENVS * AGENTS];
+                float[] wantQ = new float[ENVS * AGENTS * 6];
+                float[] q = new float[AGENTS * 6];
+                for (int e = 0; e < ENVS; e++) {
+                    if (expectedDraws.nextDouble() < EPSILON) {
+                        randomSteps++;
+                        for (int a = 0; a < AGENTS; a++) {
+                            want[e * AGENTS + a] = expectedDraws.nextInt(6);
+                        }
+                    } else {
+                        // alone: this environment's frames, oldest first, one batch-1 forward pass
+                        greedySteps++;
+                        batch.env(e).copyCanonicalObservation(alone.address(), alone.frameOffsetBytes(1, 0, 0));
+                        online.forward(alone, 1, 0, q);
+                        System.arraycopy(q, 0, wantQ, e * AGENTS * 6, AGENTS * 6);
+                        for (int a = 0; a < AGENTS; a++) {
+                            want[e * AGENTS + a] = org.cmarl.engine.eval.Evaluator.argmax(q, a * 6);
+                        }
+                    }
+                }
+                if (greedySteps - greedyBefore >= 2) {
+                    sharedPasses++;
+                }
+                batch.act(online, random, EPSILON);
+                assertArrayEquals(want, batch.actions().clone(), "step " + it);
+                // the rows of one batched pass against batch-1 passes: equal up to float32 summation order
+                float[] got = batch.qValues();
+                for (int i = 0; i < wantQ.length; i++) {
+                    assertEquals(wantQ[i], got[i], 1e-5f * Math.max(1f, Math.abs(wantQ[i])), "Q value " + i);
+                }
+                assertEquals(expectedDraws.nextLong(), random.nextLong(), "the same numbers drawn, step " + it);
+                int ended = batch.step();
+                for (int i = 0; i < ended; i++) {
+                    batch.restart(batch.finished(i), images, sequence, spawns);
+                }
+            }
+            // not vacuous: both kinds of step happened, and passes that served several environments
+            assertTrue(greedySteps > 0 && randomSteps > 0, greedySteps + " greedy, " + randomSteps + " random");
+            assertTrue(sharedPasses >= 2, sharedPasses + " passes for 2 or 3 environments");
         }
     }
 
