@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.EnvConfig;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
-import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.ObservationBuffer;

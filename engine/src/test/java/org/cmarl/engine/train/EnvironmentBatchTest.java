@@ -9,17 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.env.EnvConfig;
 import org.cmarl.engine.env.LandmarkEnv;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
-import org.cmarl.engine.dataset.LabelledImage;
 import org.cmarl.engine.memory.NativeBlock;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
+import org.cmarl.engine.observation.FrameType;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
 import org.cmarl.engine.synth.SyntheticDataset;
@@ -151,7 +152,7 @@ class EnvironmentBatchTest {
         EnvironmentBatch.ImageSequence sequence = () -> nextImage[0]++ % images.size();
         try (QNetwork online = QNetwork.create(net, 3, Device.CPU);
              EnvironmentBatch batch = new EnvironmentBatch(ENVS, AGENTS, true, MAX_STEPS, Device.CPU);
-             ObservationBuffer alone = ObservationBuffer.allocate(1, AGENTS, ObservationBuffer.ElementType.FLOAT32)) {
+             ObservationBuffer alone = ObservationBuffer.allocate(1, AGENTS, FrameType.FLOAT32)) {
             SplittableRandom spawns = new SplittableRandom(4);
             SplittableRandom random = new SplittableRandom(5);
             // the reference: the documented draws, environment by environment, from a twin of the generator
@@ -174,8 +175,8 @@ class EnvironmentBatchTest {
                     } else {
                         // alone: this environment's frames, oldest first, one batch-1 forward pass
                         greedySteps++;
-                        batch.env(e).copyCanonicalObservation(alone.address(), alone.frameOffsetBytes(1, 0, 0));
-                        online.forward(alone, 1, 0, q);
+                        batch.env(e).frames().copyCanonicalTo(alone.ring(0));
+                        online.forward(alone, 1, q);
                         System.arraycopy(q, 0, wantQ, e * AGENTS * 6, AGENTS * 6);
                         for (int a = 0; a < AGENTS; a++) {
                             want[e * AGENTS + a] = org.cmarl.engine.eval.Evaluator.argmax(q, a * 6);
