@@ -118,10 +118,10 @@ final class CheckpointChecks {
         finite(t.qNetwork(), file, "online network");
         finite(t.targetNetwork(), file, "target network");
         checkFits(netConfig, t.targetNetwork(), file);
-        // the published 'episode' is the next episode to run, counted from 1
-        if (t.episode() < 1 || t.episode() - 1 > Integer.MAX_VALUE) {
-            throw new BadInputException(file + ": 'episode' is " + t.episode() + ", expected 1.." + Integer.MAX_VALUE
-                    + " (the next episode to run, counted from 1)");
+        // the published 'episode' is the last finished episode (0: stopped before the first one ended)
+        if (t.episode() < 0 || t.episode() > Integer.MAX_VALUE) {
+            throw new BadInputException(file + ": 'episode' is " + t.episode() + ", expected 0.." + Integer.MAX_VALUE
+                    + " (the episodes finished)");
         }
         if (!(t.eps() >= 0 && t.eps() <= 1)) {
             throw new BadInputException(file + ": 'eps' is " + t.eps() + ", expected an epsilon in [0, 1]");
@@ -134,6 +134,12 @@ final class CheckpointChecks {
             if (!(m.get(TrainingCheckpoints.ENGINE_STATE_KEY) instanceof Map<?, ?> e)) {
                 throw new BadInputException(file + ": '" + TrainingCheckpoints.ENGINE_STATE_KEY
                         + "' is not a dict");
+            }
+            if (!e.containsKey("episodes_done") && t.episode() < 1) {
+                // an older engine's checkpoint: its 'episode' was the next episode to run, counted from 1
+                throw new BadInputException(file + ": 'episode' is " + t.episode() + ", expected 1.."
+                        + Integer.MAX_VALUE + " in a checkpoint without 'rlm_state' episodes_done (the next episode"
+                        + " to run)");
             }
             long epoch = whole(e, "epoch", file);
             if (epoch < 0 || epoch > Integer.MAX_VALUE) {

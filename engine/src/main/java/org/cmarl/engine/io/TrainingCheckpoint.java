@@ -87,8 +87,10 @@ public record TrainingCheckpoint(
         if (!(root instanceof Map<?, ?> map)) {
             throw new CheckpointException(file, "training checkpoint must be a dict, found " + PyValues.typeName(root));
         }
-        // 'episode' is the next episode to run, counted from 1 (SPEC.md: the published trainer's counter)
-        long episode = PyValues.integer(require(map, KEY_EPISODE, file), file, "'" + KEY_EPISODE + "'", 1,
+        // 'episode' is the last finished episode, 1-based, as the published trainer writes it; 0 when a run was
+        // stopped (Ctrl-C, SIGTERM, --save_freq) before its first episode ended. An older engine's checkpoint
+        // (rlm_state without episodes_done) held the next episode instead: 1 or more, checked where it is resumed.
+        long episode = PyValues.integer(require(map, KEY_EPISODE, file), file, "'" + KEY_EPISODE + "'", 0,
                 MAX_EPISODE);
         double eps = PyValues.finiteReal(require(map, KEY_EPS, file), file, "'" + KEY_EPS + "'", 0, 1);
         long accSteps = PyValues.integer(require(map, KEY_ACC_STEPS, file), file, "'" + KEY_ACC_STEPS + "'", 0,

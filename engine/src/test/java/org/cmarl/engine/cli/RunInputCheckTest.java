@@ -201,7 +201,7 @@ class RunInputCheckTest {
                 Arguments.of("eps NaN on --resume", List.of("--resume", "NAN_EPS"),
                         "NAN_EPS: 'eps' is NaN, expected a finite value in [0.0, 1.0]"),
                 Arguments.of("episode -2 on --resume", List.of("--resume", "NEGATIVE_EPISODE"),
-                        "NEGATIVE_EPISODE: 'episode' is -2, expected 1 to 2147483647"),
+                        "NEGATIVE_EPISODE: 'episode' is -2, expected 0 to 2147483647"),
                 Arguments.of("a state_dict as --resume", List.of("--resume", "GOOD"), "--resume GOOD is a bare "
                         + "state_dict"),
                 Arguments.of("a landmark outside its image", List.of("--files", "IMAGES", "LANDMARKS_OUTSIDE"),

@@ -249,9 +249,8 @@ class CheckpointHostileInputTest {
 
     static Stream<Arguments> badCounters() {
         return Stream.of(
-                Arguments.of("episode", -1L, "'episode' is -1, expected 1 to 2147483647"),
-                Arguments.of("episode", 0L, "'episode' is 0, expected 1 to 2147483647"),
-                Arguments.of("episode", 99_999_999_999L, "'episode' is 99999999999, expected 1 to 2147483647"),
+                Arguments.of("episode", -1L, "'episode' is -1, expected 0 to 2147483647"),
+                Arguments.of("episode", 99_999_999_999L, "'episode' is 99999999999, expected 0 to 2147483647"),
                 Arguments.of("episode", new BigInteger("99999999999999999999"),
                         "'episode' must be an int, found an int of more than 64 bits"),
                 Arguments.of("episode", 3.0, "'episode' must be an int, found float"),

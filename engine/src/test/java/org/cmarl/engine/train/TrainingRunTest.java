@@ -160,6 +160,30 @@ class TrainingRunTest {
     }
 
     @Test
+    void shouldResumeWhenTheCheckpointWasSavedBeforeAnyEpisodeEnded() throws IOException {
+        // Ctrl-C (or a --save_freq save) during the first episode writes 'episode' 0: no episode finished yet
+        List<LabelledImage> images = load(tiny.train);
+        Path early = dir.resolve("early");
+        TrainConfig config = TrainConfig.builder().architecture(Architecture.NETWORK3D).landmarks(0)
+                .batchSize(2).memorySize(200).initMemorySize(6).maxEpisodes(6).stepsPerEpisode(6)
+                .targetUpdateFreq(2).epsilonDelta(0.2).trainFreq(3).seed(5).runDir(early).build();
+        Files.createDirectories(early);
+        try (TrainingLog log = new TrainingLog(early, "test", config, System.out, false);
+             Trainer trainer = new Trainer(config, images, List.of(), log)) {
+            TrainingCheckpoints.save(early, trainer, false);
+        }
+        Path checkpoint = early.resolve(TrainingCheckpoints.LATEST_CHECKPOINT);
+        assertEquals(0, PtReader.read(checkpoint).training().episode());
+
+        Path resumeLogs = dir.resolve("resumed-early");
+        Path resumed = TinyRun.runOk(resumeLogs, tiny.args(resumeLogs, "--resume", checkpoint.toString(),
+                "--max_episodes", "2"));
+        assertTrue(Files.readString(resumed.resolve("logs.txt")).contains("resumed from " + checkpoint
+                + " at episode 0, epoch 0"));
+        assertEquals(2, PtReader.read(resumed.resolve(TrainingCheckpoints.LATEST_CHECKPOINT)).training().episode());
+    }
+
+    @Test
     void shouldRestoreWeightsOptimiserAndCountersWhenResuming() throws IOException {
         Checkpoint checkpoint = PtReader.read(first.resolve(TrainingCheckpoints.LATEST_CHECKPOINT));
         TrainingCheckpoint saved = checkpoint.training();
