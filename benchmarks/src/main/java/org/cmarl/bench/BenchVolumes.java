@@ -1,5 +1,7 @@
 package org.cmarl.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,8 +24,8 @@ final class BenchVolumes {
                 List<String> lines = Files.readAllLines(list);
                 return NiftiReader.load(brain.resolve(lines.get(0).trim()));
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         Volume v = Volume.allocate("synthetic", 182, 218, 182, new double[]{1, 1, 1}, Affine.scaling(1, 1, 1), null);
         for (int i = 0; i < v.voxelCount(); i++) {

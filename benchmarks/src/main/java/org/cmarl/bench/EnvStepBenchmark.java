@@ -1,5 +1,6 @@
 package org.cmarl.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -85,7 +86,7 @@ public class EnvStepBenchmark {
     private int[][] landmarks;
 
     @Setup(Level.Trial)
-    public void setUp() throws java.io.IOException {
+    public void setUp() throws IOException {
         volumes = new Volume[images];
         volumes[0] = BenchVolumes.sampleOrSynthetic();
         if (images == 2) {
@@ -108,7 +109,7 @@ public class EnvStepBenchmark {
     }
 
     /** The second scan of {@code sample-data/brain/image_files.txt}, else another synthetic volume. */
-    private static Volume secondScanOrSynthetic() throws java.io.IOException {
+    private static Volume secondScanOrSynthetic() throws IOException {
         Path brain = Path.of(System.getProperty("rlm.shared.dir", "../shared")).resolve("sample-data/brain");
         Path list = brain.resolve("image_files.txt");
         if (Files.isRegularFile(list)) {

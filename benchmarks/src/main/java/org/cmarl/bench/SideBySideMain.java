@@ -14,10 +14,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 
@@ -74,7 +76,7 @@ public final class SideBySideMain {
     /** Threads of the update and evaluation rows (default all cores). */
     private int threads = Runtime.getRuntime().availableProcessors();
     /** Row groups to run: load, env, forward, update, eval. */
-    private java.util.Set<String> only = java.util.Set.of("load", "env", "forward", "update", "eval");
+    private Set<String> only = Set.of("load", "env", "forward", "update", "eval");
 
     private SideBySideMain(boolean quick, Path shared, Process python) {
         this.quick = quick;
@@ -89,14 +91,14 @@ public final class SideBySideMain {
         Path json = Path.of("side-by-side.json");
         String python = "/usr/bin/python3";
         Integer threads = null;
-        java.util.Set<String> only = null;
+        Set<String> only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--json" -> json = Path.of(args[++i]);
                 case "--python" -> python = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
-                case "--only" -> only = java.util.Set.of(args[++i].split(","));
+                case "--only" -> only = Set.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; options: --quick, --json FILE, --python EXE, --threads N (update and evaluation rows), "
                         + "--only load,env,forward,update,eval");
@@ -459,7 +461,7 @@ public final class SideBySideMain {
         for (int i = 0; i < reps; i++) {
             t[i] = measurement.getAsDouble();
         }
-        java.util.Arrays.sort(t);
+        Arrays.sort(t);
         return t[reps / 2];
     }
 

@@ -1,5 +1,6 @@
 package org.cmarl.bench;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -23,6 +24,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -48,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * update).
  */
 @State(Scope.Thread)
-@BenchmarkMode(org.openjdk.jmh.annotations.Mode.SingleShotTime)
+@BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @Warmup(iterations = 1)
@@ -138,7 +140,7 @@ public class TrainCycleBenchmark {
 
     @Setup(Level.Iteration)
     public void clearProfile() {
-        java.util.Arrays.fill(nanos, 0);
+        Arrays.fill(nanos, 0);
     }
 
     @TearDown(Level.Iteration)

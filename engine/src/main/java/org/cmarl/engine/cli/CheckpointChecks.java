@@ -1,5 +1,6 @@
 package org.cmarl.engine.cli;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.Map;
 import org.cmarl.engine.io.AdamState;
 import org.cmarl.engine.io.Checkpoint;
 import org.cmarl.engine.io.CheckpointException;
+import org.cmarl.engine.io.DType;
 import org.cmarl.engine.io.StepLrState;
 import org.cmarl.engine.io.TensorData;
 import org.cmarl.engine.io.TrainingCheckpoint;
@@ -44,7 +46,7 @@ final class CheckpointChecks {
     }
 
     /** The online network's weights of a checkpoint: a training checkpoint's, or the bare state_dict. */
-    static Map<String, TensorData> weightsOf(Checkpoint c) throws java.io.IOException {
+    static Map<String, TensorData> weightsOf(Checkpoint c) throws IOException {
         return c.isTrainingCheckpoint() ? c.training().qNetwork() : c.stateDict();
     }
 
@@ -80,7 +82,7 @@ final class CheckpointChecks {
             }
             case FLOAT16, BFLOAT16 -> {
                 // exponent all ones is an infinity or a NaN in both 16-bit formats
-                int exponentMask = t.dtype() == org.cmarl.engine.io.DType.FLOAT16 ? 0x7C00 : 0x7F80;
+                int exponentMask = t.dtype() == DType.FLOAT16 ? 0x7C00 : 0x7F80;
                 for (int i = 0; i < n; i++) {
                     if ((b.getShort(2 * i) & exponentMask) == exponentMask) {
                         return i;

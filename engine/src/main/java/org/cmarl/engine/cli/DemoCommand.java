@@ -2,6 +2,7 @@ package org.cmarl.engine.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -88,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
             return rc;
         }
         Path runDir;
-        try (var dirs = java.nio.file.Files.list(runs)) {
+        try (var dirs = Files.list(runs)) {
             runDir = dirs.filter(d -> d.getFileName().toString().endsWith("-train-demo")).sorted()
                     .reduce((a, b) -> b).orElseThrow();
         }

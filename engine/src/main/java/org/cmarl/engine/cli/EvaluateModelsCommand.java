@@ -27,6 +27,7 @@ import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
 import org.cmarl.engine.eval.NetworkEvaluation;
 import org.cmarl.engine.eval.ResultsCsv;
+import org.cmarl.engine.io.AtomicFiles;
 import org.cmarl.engine.io.PtReader;
 import org.cmarl.engine.io.TensorData;
 import org.cmarl.engine.nn.Architecture;
@@ -35,6 +36,7 @@ import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.Precision;
 import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.nn.Torch;
+import org.cmarl.engine.ui.ProgressBars;
 import org.cmarl.engine.viz.EpisodeGifRecorder;
 import org.cmarl.engine.volume.FileType;
 import picocli.CommandLine.ArgGroup;
@@ -207,7 +209,7 @@ final class EvaluateModelsCommand implements Callable<Integer> {
                 Path csv = runDir.resolve("results_" + (i + 1) + "_" + labels.get(i) + ".csv");
                 try (NetworkEvaluation evaluation = new NetworkEvaluation(configs.get(i), dev, seed, Mode.EVAL,
                         stepsPerEpisode, batch, total);
-                     ProgressBar bar = org.cmarl.engine.ui.ProgressBars.create(labels.get(i), total, " episodes", out);
+                     ProgressBar bar = ProgressBars.create(labels.get(i), total, " episodes", out);
                      EpisodeGifRecorder gifs = saveGif
                              ? new EpisodeGifRecorder(runDir.resolve("gifs").resolve(labels.get(i)))
                                      .numberedAsResults(images.size()) : null;
@@ -228,7 +230,7 @@ final class EvaluateModelsCommand implements Callable<Integer> {
     private void writeSummary(Path runDir, List<ModelRow> rows, PrintStream out) throws IOException {
         Path summary = runDir.resolve("summary.csv");
         String text = csv(rows);
-        org.cmarl.engine.io.AtomicFiles.write(summary, o -> o.write(text.getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(summary, o -> o.write(text.getBytes(StandardCharsets.UTF_8)));
         out.print(table(rows));
         out.println("summary: " + summary);
         for (ModelRow r : rows) {

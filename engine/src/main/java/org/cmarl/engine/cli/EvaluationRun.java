@@ -3,9 +3,11 @@ package org.cmarl.engine.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,6 +19,7 @@ import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.eval.DistanceSummary;
 import org.cmarl.engine.eval.EpisodeResult;
+import org.cmarl.engine.eval.EpisodeResultCodec;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkEvaluation;
 import org.cmarl.engine.eval.ResultsCsv;
@@ -26,6 +29,7 @@ import org.cmarl.engine.nn.DistributedGroup;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.Precision;
 import org.cmarl.engine.report.RunReport;
+import org.cmarl.engine.ui.ProgressBars;
 import org.cmarl.engine.viz.EpisodeGifRecorder;
 
 /**
@@ -71,7 +75,7 @@ final class EvaluationRun {
                      ? new EpisodeGifRecorder(runDir.resolve("gifs")).numberedAsResults(images.size()) : null;
              ResultsCsv rows = csv == null ? null : ResultsCsv.create(csv, netConfig.agents(), images.size())) {
             Evaluator evaluator = evaluation.load(weights, group, precision);
-            try (ProgressBar bar = org.cmarl.engine.ui.ProgressBars.create(EnumFlags.task(mode),
+            try (ProgressBar bar = ProgressBars.create(EnumFlags.task(mode),
                     evaluator.shareOf(total), " episodes", out)) {
                 results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> {
                     if (rows != null) {
@@ -105,7 +109,7 @@ final class EvaluationRun {
             out.println("results: " + csv);
             // as the published logger: the command and the summary in logs.txt; then the report of the folder
             Files.writeString(runDir.resolve("logs.txt"), "command: " + commandLine + "\n"
-                    + (summary == null ? "" : summary + "\n"), java.nio.charset.StandardCharsets.UTF_8);
+                    + (summary == null ? "" : summary + "\n"), StandardCharsets.UTF_8);
             out.println("report: " + RunReport.write(runDir));
         }
         if (o.saveGif) {
@@ -119,17 +123,17 @@ final class EvaluationRun {
      * Other ranks: publish theirs and return null. Through the run's c10d store, one record per rank.
      */
     private static List<EpisodeResult> gather(DistributedGroup group, List<EpisodeResult> mine) {
-        group.publish("eval/" + group.rank(), org.cmarl.engine.eval.EpisodeResultCodec.encode(mine));
+        group.publish("eval/" + group.rank(), EpisodeResultCodec.encode(mine));
         if (group.rank() != 0) {
             group.barrier(); // rank 0 (the store's host) stays until every record is read
             return null;
         }
         List<EpisodeResult> all = new ArrayList<>(mine);
         for (int r = 1; r < group.worldSize(); r++) {
-            all.addAll(org.cmarl.engine.eval.EpisodeResultCodec.decode(group.fetch("eval/" + r)));
+            all.addAll(EpisodeResultCodec.decode(group.fetch("eval/" + r)));
         }
         group.barrier();
-        all.sort(java.util.Comparator.comparingInt(EpisodeResult::run).thenComparingInt(EpisodeResult::image));
+        all.sort(Comparator.comparingInt(EpisodeResult::run).thenComparingInt(EpisodeResult::image));
         return all;
     }
 

@@ -2,6 +2,7 @@ package org.cmarl.engine.cli;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 
 import org.cmarl.engine.env.Spawn;
 import org.cmarl.engine.nn.Architecture;
@@ -62,7 +63,7 @@ final class FlagChecks {
 
     /** {@code --device}: cpu, cuda or auto. */
     static Device device(String name, PrintStream notice) {
-        String n = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         if (!List.of("cpu", "cuda", "gpu", "auto").contains(n)) {
             throw new BadInputException("--device '" + name + "' is unknown, expected cpu, cuda or auto");
         }

@@ -1,11 +1,24 @@
 package org.cmarl.engine.cli;
 
-import java.io.PrintWriter;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 
+import org.cmarl.engine.dist.PeerFailureException;
+import org.cmarl.engine.volume.ImageFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,7 +51,7 @@ import picocli.CommandLine.Command;
                 "      --files data/sample/brain/image_files.txt \\",
                 "              data/sample/brain/landmark_files.txt \\",
                 "      --fixed_spawn 0.5 0.5 0.5 --write"})
-public final class Main implements java.util.concurrent.Callable<Integer> {
+public final class Main implements Callable<Integer> {
     /** Exit code for input the user can fix: bad flags, unreadable or invalid files. */
     public static final int EXIT_BAD_INPUT = 2;
     /** Exit code for a failure of the engine itself. */
@@ -59,8 +72,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             spec.commandLine().usage(spec.commandLine().getOut());
             return 0;
         }
-        java.io.PrintStream out = new java.io.PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true,
-                java.nio.charset.StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true,
+                StandardCharsets.UTF_8);
         return new RunCommand(options, out, "rlm " + String.join(" ", given)).run();
     }
 
@@ -120,7 +133,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return EXIT_BAD_INPUT;
         });
         cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
-            if (ex instanceof org.cmarl.engine.dist.PeerFailureException) {
+            if (ex instanceof PeerFailureException) {
                 err.println("rlm: " + ex.getMessage());
                 return EXIT_PEER_FAILED;
             }
@@ -153,7 +166,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      */
     static boolean isBadInput(Throwable ex) {
         return ex instanceof BadInputException
-                || ex instanceof org.cmarl.engine.volume.ImageFormatException
+                || ex instanceof ImageFormatException
                 || ex instanceof IOException
                 || ex instanceof UncheckedIOException;
     }
@@ -167,7 +180,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return own == null || own.startsWith(u.getCause().getClass().getName()) ? cause
                     : own.contains(cause) ? own : own + ": " + cause;
         }
-        if (ex instanceof java.nio.file.FileSystemException f) {
+        if (ex instanceof FileSystemException f) {
             return fileSystemMessage(f);
         }
         String m = ex.getMessage();
@@ -183,27 +196,27 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     }
 
     /** e.g. "runs/x: permission denied", "a.pt: is a folder, not a file", "out: no space left on device". */
-    static String fileSystemMessage(java.nio.file.FileSystemException f) {
+    static String fileSystemMessage(FileSystemException f) {
         String file = f.getFile();
         String what;
-        if (f instanceof java.nio.file.NoSuchFileException) {
+        if (f instanceof NoSuchFileException) {
             what = "no such file or folder";
-        } else if (f instanceof java.nio.file.AccessDeniedException) {
+        } else if (f instanceof AccessDeniedException) {
             what = "permission denied";
-        } else if (f instanceof java.nio.file.FileAlreadyExistsException) {
+        } else if (f instanceof FileAlreadyExistsException) {
             what = "already exists";
-        } else if (f instanceof java.nio.file.NotDirectoryException) {
+        } else if (f instanceof NotDirectoryException) {
             what = "is not a folder";
-        } else if (f instanceof java.nio.file.DirectoryNotEmptyException) {
+        } else if (f instanceof DirectoryNotEmptyException) {
             what = "folder is not empty";
-        } else if (f instanceof java.nio.file.NotLinkException) {
+        } else if (f instanceof NotLinkException) {
             what = "is not a symbolic link";
-        } else if (f instanceof java.nio.file.FileSystemLoopException) {
+        } else if (f instanceof FileSystemLoopException) {
             what = "symbolic link loop";
         } else {
             String reason = f.getReason();
             what = reason == null || reason.isBlank() ? "input/output error"
-                    : reason.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + reason.substring(1);
+                    : reason.substring(0, 1).toLowerCase(Locale.ROOT) + reason.substring(1);
         }
         if (f.getOtherFile() != null) {
             return (file == null ? "" : file + " -> ") + f.getOtherFile() + ": " + what;

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import org.cmarl.engine.viz.ProgressPlot;
 import org.cmarl.engine.viz.ProgressTable;
+import org.cmarl.engine.volume.FileProblem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,7 +33,7 @@ final class PlotCommand implements Callable<Integer> {
             throw new BadInputException(runDir + " is not a folder (expected a training run folder)");
         }
         Path csv = runDir.resolve("progress.csv");
-        String unreadable = org.cmarl.engine.volume.FileProblem.whyNotReadable(csv);
+        String unreadable = FileProblem.whyNotReadable(csv);
         if (unreadable != null) {
             throw new BadInputException(csv + ": " + unreadable + " (plot needs a training run folder, made by "
                     + "--task train)");

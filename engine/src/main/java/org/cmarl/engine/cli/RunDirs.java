@@ -1,6 +1,9 @@
 package org.cmarl.engine.cli;
 
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -22,7 +25,7 @@ final class RunDirs {
      */
     static void checkCreatable(Path logDir) {
         Path p = logDir.toAbsolutePath().normalize();
-        while (p != null && !Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) {
+        while (p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) {
             p = p.getParent();
         }
         if (p == null) {
@@ -48,16 +51,16 @@ final class RunDirs {
         Path base = logDir.resolve(stamp + "-" + name);
         try {
             Files.createDirectories(logDir);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new BadInputException("--log_dir " + logDir + " cannot be created: " + Main.message(e));
         }
         for (int i = 1; i <= MAX_ATTEMPTS; i++) {
             Path dir = i == 1 ? base : Path.of(base + "-" + i);
             try {
                 return Files.createDirectory(dir);
-            } catch (java.nio.file.FileAlreadyExistsException taken) {
+            } catch (FileAlreadyExistsException taken) {
                 // another run (or a file) has this name: try the next suffix
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new BadInputException("--log_dir " + logDir + ": cannot create a run folder: "
                         + Main.message(e));
             }

@@ -7,8 +7,8 @@ import java.util.List;
 import org.cmarl.engine.env.Mode;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.TeamReward;
+import org.cmarl.engine.train.TrainConfig;
 import org.cmarl.engine.volume.FileType;
-
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
@@ -151,7 +151,7 @@ public final class RunOptions {
     public boolean tf32;
 
     @Option(names = "--num_envs", paramLabel = "N",
-            description = "Training: environments stepped in lockstep, each on its own image and episode, with one batched forward pass per step for all of them (engine extension; default 1 = the published loop, max " + org.cmarl.engine.train.TrainConfig.MAX_NUM_ENVS + ").",
+            description = "Training: environments stepped in lockstep, each on its own image and episode, with one batched forward pass per step for all of them (engine extension; default 1 = the published loop, max " + TrainConfig.MAX_NUM_ENVS + ").",
             defaultValue = "1", converter = IntegralNumber.class)
     public int numEnvs;
 

@@ -1,13 +1,14 @@
 package org.cmarl.engine.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-
 import javax.imageio.ImageIO;
 
 import org.cmarl.engine.dataset.ImageDataset;
@@ -56,10 +57,10 @@ final class VisualiseCommand implements Callable<Integer> {
         }
         FlagChecks.landmarkIds("--landmarks", landmarks);
         PrintWriter w = spec.commandLine().getOut();
-        PrintStream console = new PrintStream(new WriterOutputStream(w), true, java.nio.charset.StandardCharsets.UTF_8);
+        PrintStream console = new PrintStream(new WriterOutputStream(w), true, StandardCharsets.UTF_8);
         try {
             Files.createDirectories(out);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new BadInputException("--out " + out + " cannot be created: " + Main.message(e));
         }
         LandmarkMontage montage = new LandmarkMontage(pixelsPerVoxel);

@@ -1,5 +1,6 @@
 package org.cmarl.engine.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 /** Lets code that prints to a PrintStream (progress bars) write to the command line's PrintWriter. */
 final class WriterOutputStream extends OutputStream {
     private final PrintWriter writer;
-    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
     WriterOutputStream(PrintWriter writer) {
         this.writer = writer;

@@ -1,5 +1,7 @@
 package org.cmarl.engine.dist;
 
+import java.util.Locale;
+
 /** The c10d backend of a multi-process run ({@code --dist_backend}). */
 public enum DistBackend {
     /** NCCL when every rank has a CUDA device, else Gloo. */
@@ -20,6 +22,6 @@ public enum DistBackend {
     }
 
     public String flagValue() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

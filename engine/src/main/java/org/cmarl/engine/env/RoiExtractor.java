@@ -1,5 +1,7 @@
 package org.cmarl.engine.env;
 
+import java.nio.ByteOrder;
+
 import org.agrona.UnsafeApi;
 import org.cmarl.engine.observation.FrameType;
 import org.cmarl.engine.observation.ObservationGeometry;
@@ -31,10 +33,10 @@ public final class RoiExtractor {
     static final int COPY_MEMORY_MIN_BYTES = 128;
 
     static {
-        if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             // the gather loops pack samples into 8-byte stores assuming the low address is the low half
             throw new ExceptionInInitializerError("RoiExtractor needs a little-endian platform, this one is "
-                    + java.nio.ByteOrder.nativeOrder());
+                    + ByteOrder.nativeOrder());
         }
     }
 

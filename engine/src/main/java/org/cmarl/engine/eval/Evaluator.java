@@ -2,6 +2,7 @@ package org.cmarl.engine.eval;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -209,7 +210,7 @@ public final class Evaluator {
         double total = totalNanos / 1e9;
         double forward = forwardNanos / 1e9;
         double env = environmentNanos / 1e9;
-        return String.format(java.util.Locale.ROOT,
+        return String.format(Locale.ROOT,
                 "%.1f s: forward %.1f s (%.0f%%, %d batched calls, %.1f ms each), environment %.1f s (%.0f%%), "
                         + "other %.1f s (%.0f%%)", total, forward, 100 * forward / total, forwardCalls,
                 forwardCalls == 0 ? 0 : 1e3 * forward / forwardCalls, env, 100 * env / total, total - forward - env,

@@ -2,6 +2,7 @@ package org.cmarl.engine.eval;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.List;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
+import org.cmarl.engine.io.AtomicFiles;
 
 /**
  * {@code results.csv} as the published evaluator writes it with Python's {@code csv} module: CRLF line ends, a
@@ -122,8 +124,8 @@ public final class ResultsCsv implements Closeable {
             throw new IllegalArgumentException("results.csv needs at least one agent and one image, got agents="
                     + agents + ", images=" + images);
         }
-        org.cmarl.engine.io.AtomicFiles.write(file, out -> {
-            Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+        AtomicFiles.write(file, out -> {
+            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
             CSVPrinter p = new CSVPrinter(w, CSVFormat.DEFAULT);
             p.printRecord(header(agents));
             for (EpisodeResult r : results) {

@@ -2,6 +2,7 @@ package org.cmarl.engine.io;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -24,7 +25,7 @@ public final class Checkpoint {
         ZIP;
 
         /** Lower-case name, as printed by {@code ./rlm checkpoint}. */
-        public String displayName() { return name().toLowerCase(java.util.Locale.ROOT); }
+        public String displayName() { return name().toLowerCase(Locale.ROOT); }
     }
 
     /** What the top-level object is. */

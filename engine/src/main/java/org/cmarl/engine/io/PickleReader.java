@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -174,7 +175,7 @@ final class PickleReader {
                 }
                 case POP_MARK -> popMark(opAt);
                 case DUP -> push(peek(opAt));
-                case EMPTY_DICT -> push(new java.util.LinkedHashMap<Object, Object>());
+                case EMPTY_DICT -> push(new LinkedHashMap<Object, Object>());
                 case EMPTY_LIST -> push(new ArrayList<Object>());
                 case EMPTY_TUPLE -> push(new PyTuple(List.of()));
                 case TUPLE -> push(new PyTuple(popMark(opAt)));

@@ -4,8 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,7 +32,7 @@ final class PickleWriter {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 12);
     private final IdentityHashMap<Object, Integer> memo = new IdentityHashMap<>();
-    private final Map<String, Integer> globalMemo = new java.util.HashMap<>();
+    private final Map<String, Integer> globalMemo = new HashMap<>();
     private final List<TensorData> storages = new ArrayList<>();
 
     /** Pickles {@code root} and returns the pickle bytes (PROTO 2 ... STOP). */
@@ -153,7 +155,7 @@ final class PickleWriter {
         memoize(d);
         batchSetItems(d.entrySet().iterator());
         if (!d.attributes().isEmpty()) {
-            save(new java.util.LinkedHashMap<Object, Object>(d.attributes()));
+            save(new LinkedHashMap<Object, Object>(d.attributes()));
             out.write('b');
         }
     }

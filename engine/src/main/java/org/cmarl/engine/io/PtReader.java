@@ -1,6 +1,7 @@
 package org.cmarl.engine.io;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -104,7 +106,7 @@ public final class PtReader {
     /** The file's first {@code sizeBytes} bytes (its size when checked); a file that shrank since is truncated. */
     private static byte[] readExactly(Path file, int sizeBytes) throws IOException {
         byte[] bytes = new byte[sizeBytes];
-        try (java.io.InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
             int got = in.readNBytes(bytes, 0, sizeBytes);
             if (got < sizeBytes) {
                 throw new CheckpointException(file, "truncated while reading: " + got + " of " + sizeBytes + " bytes");
@@ -117,7 +119,7 @@ public final class PtReader {
      * The network weights of a checkpoint file: a bare state_dict, or the online network of a training checkpoint.
      * Shortcut for {@code read(file).stateDict()}.
      */
-    public static java.util.LinkedHashMap<String, TensorData> readStateDict(Path file) throws CheckpointException {
+    public static LinkedHashMap<String, TensorData> readStateDict(Path file) throws CheckpointException {
         return read(file).stateDict();
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +123,7 @@ public final class PtWriter {
             throws IOException {
         String prefix = archiveName + "/";
         zip.add(prefix + "data.pkl", pickle);
-        zip.add(prefix + "byteorder", BYTE_ORDER.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        zip.add(prefix + "byteorder", BYTE_ORDER.getBytes(StandardCharsets.US_ASCII));
         // torch.save writes the storages sorted by key as text ("0", "1", "10", "11", ..., "2", ...).
         TreeMap<String, TensorData> sorted = new TreeMap<>();
         for (int i = 0; i < tensors.size(); i++) {
@@ -131,7 +132,7 @@ public final class PtWriter {
         for (Map.Entry<String, TensorData> e : sorted.entrySet()) {
             zip.add(prefix + "data/" + e.getKey(), e.getValue().data());
         }
-        zip.add(prefix + "version", FORMAT_VERSION.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        zip.add(prefix + "version", FORMAT_VERSION.getBytes(StandardCharsets.US_ASCII));
         zip.finish();
     }
 

@@ -1,6 +1,8 @@
 package org.cmarl.engine.io;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -11,7 +13,7 @@ import java.util.List;
  */
 public record PyTuple(List<Object> items) {
     public PyTuple {
-        items = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(items));
+        items = Collections.unmodifiableList(new ArrayList<>(items));
     }
 
     public static PyTuple of(Object... items) {

@@ -1,6 +1,7 @@
 package org.cmarl.engine.io;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -134,7 +135,7 @@ public record TrainingCheckpoint(
     private static Object require(Map<?, ?> map, String key, Path file) throws CheckpointException {
         if (!map.containsKey(key)) {
             throw new CheckpointException(file, "training checkpoint has no '" + key + "' entry; keys are "
-                    + PyValues.repr(new java.util.ArrayList<Object>(map.keySet())));
+                    + PyValues.repr(new ArrayList<Object>(map.keySet())));
         }
         return map.get(key);
     }

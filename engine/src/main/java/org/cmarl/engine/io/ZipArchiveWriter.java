@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32;
 
@@ -66,7 +67,7 @@ final class ZipArchiveWriter {
         write(new byte[] {'F', 'B'});
         le16(padding);
         byte[] pad = new byte[padding];
-        java.util.Arrays.fill(pad, (byte) 'Z');
+        Arrays.fill(pad, (byte) 'Z');
         write(pad);
         write(data);
         le32(0x08074b50);

@@ -1,6 +1,7 @@
 package org.cmarl.engine.nn;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -62,10 +63,10 @@ final class AdamOptimizer implements AutoCloseable {
     long steps() { return steps; }
 
     /** First moments, one per parameter in the optimiser's order (owned here). */
-    List<Tensor> expAvg() { return java.util.Collections.unmodifiableList(expAvg); }
+    List<Tensor> expAvg() { return Collections.unmodifiableList(expAvg); }
 
     /** Second moments, idem. */
-    List<Tensor> expAvgSq() { return java.util.Collections.unmodifiableList(expAvgSq); }
+    List<Tensor> expAvgSq() { return Collections.unmodifiableList(expAvgSq); }
 
     /** Restores the step count of a checkpoint (the bias corrections depend on it). */
     void setSteps(long steps) {

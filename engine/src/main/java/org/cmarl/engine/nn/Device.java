@@ -2,8 +2,11 @@ package org.cmarl.engine.nn;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.stream.Stream;
 
 import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.global.torch;
@@ -52,7 +55,7 @@ public enum Device {
         if (name == null) {
             throw new IllegalArgumentException("device is null, expected cpu, cuda or auto");
         }
-        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        String n = name.trim().toLowerCase(Locale.ROOT);
         switch (n) {
             case "cpu":
                 return CPU;
@@ -93,9 +96,9 @@ public enum Device {
             return "no NVIDIA driver is loaded (" + driverVersion + " is missing)";
         }
         String version;
-        try (java.util.stream.Stream<String> lines = Files.lines(driverVersion)) {
+        try (Stream<String> lines = Files.lines(driverVersion)) {
             version = lines.findFirst().orElse("").trim();
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             version = "unreadable";
         }
         return "the NVIDIA driver (" + version + ") shows libtorch no usable GPU (CUDA 13.1 needs driver 580 or "

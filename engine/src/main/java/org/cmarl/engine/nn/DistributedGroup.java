@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.BarrierOptions;
 import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.ByteVector;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ProcessGroupGloo;
@@ -24,6 +25,7 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
 import org.cmarl.engine.dist.DistBackend;
 import org.cmarl.engine.dist.LaunchEnvironment;
 import org.cmarl.engine.dist.PeerFailureException;
@@ -160,7 +162,7 @@ public final class DistributedGroup implements AutoCloseable {
                 total += t.numel();
             }
             Tensor flat = torch.zeros(new long[] {total}, new TensorOptions(torch.ScalarType.Float)
-                    .device(new org.bytedeco.pytorch.DeviceOptional(collectiveDevice)));
+                    .device(new DeviceOptional(collectiveDevice)));
             long offset = 0;
             for (Tensor t : tensors) {
                 flat.narrow(0, offset, t.numel()).copy_(t.reshape(-1));
@@ -281,7 +283,7 @@ public final class DistributedGroup implements AutoCloseable {
             try (PointerScope scope = new PointerScope()) {
                 gradientBuffer = Torch.keep(scope, torch.zeros(new long[] {total},
                         new TensorOptions(torch.ScalarType.Float).device(
-                                new org.bytedeco.pytorch.DeviceOptional(collectiveDevice))));
+                                new DeviceOptional(collectiveDevice))));
             }
         }
         gradientBytes = total * Float.BYTES;
@@ -467,10 +469,10 @@ public final class DistributedGroup implements AutoCloseable {
     /** The NCCL group, in its own class so that CPU-only runs never load the NCCL bindings. */
     private static final class NcclGroup {
         static Backend create(TCPStore store, int rank, int world, long timeoutMillis) {
-            org.bytedeco.pytorch.nccl.ProcessGroupNCCL.Options options =
-                    new org.bytedeco.pytorch.nccl.ProcessGroupNCCL.Options();
+            ProcessGroupNCCL.Options options =
+                    new ProcessGroupNCCL.Options();
             options.timeout(new Milliseconds(timeoutMillis));
-            return new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(store, rank, world, options);
+            return new ProcessGroupNCCL(store, rank, world, options);
         }
     }
 }

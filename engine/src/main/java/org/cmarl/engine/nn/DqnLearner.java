@@ -1,12 +1,22 @@
 package org.cmarl.engine.nn;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.cmarl.engine.io.AdamState;
+import org.cmarl.engine.io.TensorData;
 import org.cmarl.engine.observation.ObservationGeometry;
 
 /**
@@ -48,7 +58,7 @@ public final class DqnLearner implements AutoCloseable {
     private final int microBatch;
     /** {@link #packTransitionScalars} block, grown on demand, closed with this learner. */
     private Tensor hostScalars;
-    private org.bytedeco.javacpp.FloatPointer hostScalarsData;
+    private FloatPointer hostScalarsData;
     private int hostScalarsCapacity;
     /** Set by {@link #joinGroup}: every update then averages its gradients over the ranks before the Adam step. */
     private DistributedGroup group;
@@ -192,7 +202,7 @@ public final class DqnLearner implements AutoCloseable {
             return host;
         }
         try (org.bytedeco.pytorch.Device d = Device.CUDA.toTorch()) {
-            return host.to(d, type, true, false, new org.bytedeco.pytorch.MemoryFormatOptional());
+            return host.to(d, type, true, false, new MemoryFormatOptional());
         }
     }
 
@@ -271,13 +281,13 @@ public final class DqnLearner implements AutoCloseable {
             try (PointerScope scope = new PointerScope()) {
                 TensorOptions options = new TensorOptions(torch.ScalarType.Float);
                 if (online.device() == Device.CUDA) {
-                    options = options.pinned_memory(new org.bytedeco.pytorch.BoolOptional(true));
+                    options = options.pinned_memory(new BoolOptional(true));
                 }
                 hostScalars = Torch.keep(scope, torch.empty(new long[] {3L * n}, options,
-                        new org.bytedeco.pytorch.MemoryFormatOptional()));
+                        new MemoryFormatOptional()));
             }
             hostScalarsCapacity = n;
-            hostScalarsData = new org.bytedeco.javacpp.FloatPointer(hostScalars.data_ptr()).capacity(3L * n);
+            hostScalarsData = new FloatPointer(hostScalars.data_ptr()).capacity(3L * n);
         }
         for (int i = 0; i < n; i++) {
             hostScalarsData.put(i, rewards[i]);
@@ -298,7 +308,7 @@ public final class DqnLearner implements AutoCloseable {
             Tensor actionIdx, double discount) {
         Tensor r = rawRewards.clamp(new ScalarOptional(new Scalar(-1.0)), new ScalarOptional(new Scalar(1.0)));
         if (teamReward == TeamReward.MEAN) {
-            r = r.add(r.mean(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional()));
+            r = r.add(r.mean(new long[] {1}, true, new ScalarTypeOptional()));
         } else if (teamReward == TeamReward.ATTENTION) {
             r = r.add(torch.matmul(r, torch.softmax(online.rewardAttention(), 0)));
         }
@@ -347,7 +357,7 @@ public final class DqnLearner implements AutoCloseable {
      */
     public void joinGroup(DistributedGroup group) {
         checkOpen();
-        java.util.List<Tensor> state = new java.util.ArrayList<>(online.parameterTensors());
+        List<Tensor> state = new ArrayList<>(online.parameterTensors());
         state.addAll(target.parameterTensors());
         state.addAll(adam.expAvg());
         state.addAll(adam.expAvgSq());
@@ -375,32 +385,32 @@ public final class DqnLearner implements AutoCloseable {
      *
      * @param initialLearningRate the {@code initial_lr} a StepLR scheduler records
      */
-    public org.cmarl.engine.io.AdamState optimiserState(double initialLearningRate) {
+    public AdamState optimiserState(double initialLearningRate) {
         checkOpen();
-        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> m = online.publishedView(adam.expAvg());
-        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> v = online.publishedView(adam.expAvgSq());
-        java.util.List<org.cmarl.engine.io.AdamState.ParamState> params = new java.util.ArrayList<>();
+        LinkedHashMap<String, TensorData> m = online.publishedView(adam.expAvg());
+        LinkedHashMap<String, TensorData> v = online.publishedView(adam.expAvgSq());
+        List<AdamState.ParamState> params = new ArrayList<>();
         for (String name : m.keySet()) {
             params.add(adam.steps() == 0 ? null
-                    : new org.cmarl.engine.io.AdamState.ParamState(adam.steps(), m.get(name), v.get(name)));
+                    : new AdamState.ParamState(adam.steps(), m.get(name), v.get(name)));
         }
-        return new org.cmarl.engine.io.AdamState(params,
-                org.cmarl.engine.io.AdamState.defaultHyperparameters(adam.learningRate(), initialLearningRate));
+        return new AdamState(params,
+                AdamState.defaultHyperparameters(adam.learningRate(), initialLearningRate));
     }
 
     /** Restores {@link #optimiserState}: moments, step count and learning rate. */
-    public void loadOptimiserState(org.cmarl.engine.io.AdamState state) {
+    public void loadOptimiserState(AdamState state) {
         checkOpen();
-        java.util.List<String> names = online.parameterNames();
+        List<String> names = online.parameterNames();
         if (state.params().size() != names.size()) {
             throw new IllegalArgumentException("optimiser state has " + state.params().size() + " parameters, "
                     + online.describe() + " has " + names.size());
         }
-        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> m = new java.util.LinkedHashMap<>();
-        java.util.LinkedHashMap<String, org.cmarl.engine.io.TensorData> v = new java.util.LinkedHashMap<>();
+        LinkedHashMap<String, TensorData> m = new LinkedHashMap<>();
+        LinkedHashMap<String, TensorData> v = new LinkedHashMap<>();
         long steps = 0;
         for (int i = 0; i < names.size(); i++) {
-            org.cmarl.engine.io.AdamState.ParamState p = state.params().get(i);
+            AdamState.ParamState p = state.params().get(i);
             if (p == null) {
                 return; // no step taken yet: fresh moments are the state
             }

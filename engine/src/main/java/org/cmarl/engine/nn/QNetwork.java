@@ -3,6 +3,7 @@ package org.cmarl.engine.nn;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,12 +15,16 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.io.DType;
 import org.cmarl.engine.io.TensorData;
@@ -138,7 +143,7 @@ public final class QNetwork implements AutoCloseable {
         Tensor t;
         try (org.bytedeco.pytorch.Device d = device.toTorch()) {
             t = torch.zeros(shape, new TensorOptions(torch.ScalarType.Float).device(
-                    new org.bytedeco.pytorch.DeviceOptional(d)));
+                    new DeviceOptional(d)));
         }
         t.set_requires_grad(true);
         // Owned by this network, not by the construction scope.
@@ -188,7 +193,7 @@ public final class QNetwork implements AutoCloseable {
                         v[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
                     }
                 }
-                case CONV_PRELU, HEAD_PRELU -> java.util.Arrays.fill(v, 0.25f);
+                case CONV_PRELU, HEAD_PRELU -> Arrays.fill(v, 0.25f);
                 case COMM_ATTENTION, REWARD_ATTENTION -> {
                     for (int i = 0; i < n; i++) {
                         v[i] = (float) nextGaussian(random);
@@ -456,7 +461,7 @@ public final class QNetwork implements AutoCloseable {
         boolean ownInput = false;
         if (device == Device.CUDA) {
             try (org.bytedeco.pytorch.Device d = device.toTorch()) {
-                in = in.to(d, in.scalar_type(), true, false, new org.bytedeco.pytorch.MemoryFormatOptional());
+                in = in.to(d, in.scalar_type(), true, false, new MemoryFormatOptional());
                 ownInput = true;
             }
         }
@@ -522,7 +527,7 @@ public final class QNetwork implements AutoCloseable {
             // ObservationBuffer); uint8 travels as bytes and is widened on the device. Non-blocking is safe: the
             // caller cannot rewrite the buffer before the results are read back, which waits for the stream.
             try (org.bytedeco.pytorch.Device d = device.toTorch()) {
-                in = in.to(d, in.scalar_type(), true, false, new org.bytedeco.pytorch.MemoryFormatOptional());
+                in = in.to(d, in.scalar_type(), true, false, new MemoryFormatOptional());
                 ownInput = true;
             }
         }
@@ -601,11 +606,11 @@ public final class QNetwork implements AutoCloseable {
                 Tensor weights = torch.softmax(commAtt[layer], 1);
                 comm = torch.mm(weights, x.reshape(agents, b * f)).view(agents, b, f);
             } else {
-                comm = x.mean(new long[] {0}, true, new org.bytedeco.pytorch.ScalarTypeOptional())
+                comm = x.mean(new long[] {0}, true, new ScalarTypeOptional())
                         .expand(x.sizes());
             }
             // Published order: the agent's own vector first, then the communication vector.
-            x = torch.cat(new org.bytedeco.pytorch.TensorVector(x, comm), 2);
+            x = torch.cat(new TensorVector(x, comm), 2);
         }
         return torch.baddbmm(fcB[layer], x, fcW[layer]);
     }
@@ -639,10 +644,10 @@ public final class QNetwork implements AutoCloseable {
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             for (Slot s : slots) {
                 TensorData td = published.get(s.name());
-                if (td == null || !java.util.Arrays.equals(td.shape(), s.shape()) || td.dtype() != DType.FLOAT32) {
+                if (td == null || !Arrays.equals(td.shape(), s.shape()) || td.dtype() != DType.FLOAT32) {
                     throw new IllegalArgumentException("optimiser state for " + s.name() + " is "
                             + (td == null ? "missing" : td + ", expected float32 "
-                            + java.util.Arrays.toString(s.shape())));
+                            + Arrays.toString(s.shape())));
                 }
                 s.view.apply(internalLike.get(parameters.indexOf(s.owner))).copy_(cpuTensor(td));
             }

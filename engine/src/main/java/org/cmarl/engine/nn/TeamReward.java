@@ -1,5 +1,7 @@
 package org.cmarl.engine.nn;
 
+import java.util.Locale;
+
 /** How agents share rewards in the DQN loss ({@code --team_reward}, SPEC.md section 5). */
 public enum TeamReward {
     /** Each agent learns from its own reward. */
@@ -13,7 +15,7 @@ public enum TeamReward {
         if (name == null || name.isEmpty() || name.equalsIgnoreCase("none")) {
             return NONE;
         }
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
             case "mean" -> MEAN;
             case "attention" -> ATTENTION;
             default -> throw new IllegalArgumentException("team reward '" + name + "' unknown, expected mean or attention");

@@ -2,8 +2,13 @@ package org.cmarl.engine.nn;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
 
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.javacpp.SizeTPointer;
+import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -70,14 +75,14 @@ public final class Torch {
      * by exactly one later {@code close()}. (JavaCPP's {@code detach} alone would release the scope's reference
      * and free it at once: attach retains, detach releases.)
      */
-    static <P extends org.bytedeco.javacpp.Pointer> P keep(org.bytedeco.javacpp.PointerScope scope, P pointer) {
+    static <P extends Pointer> P keep(PointerScope scope, P pointer) {
         pointer.retainReference();
         scope.detach(pointer);
         return pointer;
     }
 
     /** Hands a {@link #keep kept} pointer to {@code scope}, which then frees it at its close. */
-    static <P extends org.bytedeco.javacpp.Pointer> P adopt(org.bytedeco.javacpp.PointerScope scope, P pointer) {
+    static <P extends Pointer> P adopt(PointerScope scope, P pointer) {
         scope.attach(pointer);
         pointer.releaseReference();
         return pointer;
@@ -92,7 +97,7 @@ public final class Torch {
      */
     public static void configureCuda(boolean tf32) {
         ensureLoaded();
-        org.bytedeco.pytorch.Context context = torch.globalContext();
+        Context context = torch.globalContext();
         context.setBenchmarkCuDNN(true);
         context.setAllowTF32CuBLAS(tf32);
         context.setAllowTF32CuDNN(tf32);
@@ -106,10 +111,10 @@ public final class Torch {
         ensureLoaded();
         try {
             Class<?> cudart = Class.forName("org.bytedeco.cuda.global.cudart");
-            java.lang.reflect.Method memGetInfo = cudart.getMethod("cudaMemGetInfo",
-                    org.bytedeco.javacpp.SizeTPointer.class, org.bytedeco.javacpp.SizeTPointer.class);
-            try (org.bytedeco.javacpp.SizeTPointer free = new org.bytedeco.javacpp.SizeTPointer(1);
-                 org.bytedeco.javacpp.SizeTPointer total = new org.bytedeco.javacpp.SizeTPointer(1)) {
+            Method memGetInfo = cudart.getMethod("cudaMemGetInfo",
+                    SizeTPointer.class, SizeTPointer.class);
+            try (SizeTPointer free = new SizeTPointer(1);
+                 SizeTPointer total = new SizeTPointer(1)) {
                 Object status = memGetInfo.invoke(null, free, total);
                 return status instanceof Integer && (Integer) status == 0 ? free.get() : -1;
             }

@@ -1,10 +1,17 @@
 package org.cmarl.engine.train;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 
+import org.cmarl.engine.env.EnvConfig;
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
+import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.TeamReward;
+import org.cmarl.engine.observation.ObservationGeometry;
+import org.cmarl.engine.replay.ReplayMemory;
+import org.cmarl.engine.replay.TransitionRecordDescriptor;
 
 /**
  * Every hyperparameter of a training run (SPEC.md sections 5 and 6). Built by name: {@link #builder()} starts from
@@ -116,7 +123,7 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
         private double schedulerGamma = 0.5;
         private int schedulerStepSize = 100;
         private int maxEpisodes = 100_000;
-        private int stepsPerEpisode = org.cmarl.engine.env.EnvConfig.DEFAULT_MAX_STEPS_PER_EPISODE;
+        private int stepsPerEpisode = EnvConfig.DEFAULT_MAX_STEPS_PER_EPISODE;
         private int targetUpdateFreq = 10;
         private double epsilonDelta = 1e-4;
         private double minEpsilon = MIN_EPSILON;
@@ -239,20 +246,20 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
      */
     private static void memoryBudget(int memorySize, int batchSize, int agents) {
         String withAgents = " with " + agents + " agent" + (agents == 1 ? "" : "s");
-        int recordBytes = org.cmarl.engine.replay.TransitionRecordDescriptor.recordBytes(agents);
-        int extraRecords = org.cmarl.engine.observation.ObservationGeometry.FRAMES;
+        int recordBytes = TransitionRecordDescriptor.recordBytes(agents);
+        int extraRecords = ObservationGeometry.FRAMES;
         long ringBytes = ((long) memorySize + extraRecords) * recordBytes;
         if (ringBytes > MEMORY_LIMIT_BYTES) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "--memory_size %d needs %d bytes (%.1f GB) of replay memory%s ((%d + %d) transitions x %d bytes);"
                             + " the limit is %d bytes: at most --memory_size %d%s", memorySize, ringBytes,
                     ringBytes / 1e9, withAgents, memorySize, extraRecords, recordBytes, MEMORY_LIMIT_BYTES,
                     MEMORY_LIMIT_BYTES / recordBytes - extraRecords, withAgents));
         }
-        long perTransition = org.cmarl.engine.replay.ReplayMemory.windowBytes(1, agents);
+        long perTransition = ReplayMemory.windowBytes(1, agents);
         long batchBytes = perTransition * batchSize;
         if (batchBytes > MEMORY_LIMIT_BYTES) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "--batch_size %d needs %d bytes (%.1f GB) for the frames of one sampled batch%s (%d bytes per "
                             + "transition); the limit is %d bytes: at most --batch_size %d%s", batchSize, batchBytes,
                     batchBytes / 1e9, withAgents, perTransition, MEMORY_LIMIT_BYTES,
@@ -271,7 +278,7 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
     /** {@link #microBatch()} with 0 resolved to the learner's default for this many agents. */
     public int effectiveMicroBatch() {
         return microBatch > 0 ? microBatch
-                : org.cmarl.engine.nn.DqnLearner.defaultMicroBatch(agents(), batchSize, device);
+                : DqnLearner.defaultMicroBatch(agents(), batchSize, device);
     }
 
     @Override
@@ -295,7 +302,7 @@ public record TrainConfig(Architecture architecture, int[] landmarks, boolean co
     public String describe() {
         return String.join("\n",
                 "model_name=" + architecture.cliName(),
-                "landmarks=" + java.util.Arrays.toString(landmarks),
+                "landmarks=" + Arrays.toString(landmarks),
                 "attention=" + commAttention,
                 "team_reward=" + teamReward,
                 "batch_size=" + batchSize,

@@ -2,7 +2,9 @@ package org.cmarl.engine.train;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 import org.cmarl.engine.dataset.LabelledImage;
@@ -16,15 +18,18 @@ import org.cmarl.engine.eval.EpisodeResultCodec;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
 import org.cmarl.engine.nn.Device;
+import org.cmarl.engine.nn.DistributedGroup;
 import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
 import org.cmarl.engine.nn.ObservationBuffer;
 import org.cmarl.engine.nn.QNetwork;
+import org.cmarl.engine.nn.TeamReward;
 import org.cmarl.engine.observation.FrameType;
 import org.cmarl.engine.observation.ObservationGeometry;
 import org.cmarl.engine.replay.FrameSource;
 import org.cmarl.engine.replay.ReplayMemory;
 import org.cmarl.engine.replay.RoiFrameSource;
+import org.cmarl.engine.volume.Volume;
 
 /**
  * Multi-agent DQN training (SPEC.md section 5), one loop that reads top to bottom:
@@ -81,7 +86,7 @@ public final class Trainer implements AutoCloseable {
     private int lastImageId;
 
     // data-parallel run (see joinGroup): this process's rank and the number of ranks; alone: 0 of 1, no group
-    private org.cmarl.engine.nn.DistributedGroup group;
+    private DistributedGroup group;
     private int rank;
     private int world = 1;
     // --save_freq: agent steps between saves within an epoch (0: epoch ends only), and the steps at the last save
@@ -102,7 +107,7 @@ public final class Trainer implements AutoCloseable {
         this.log = log;
         this.agents = config.agents();
         NetworkConfig netConfig = new NetworkConfig(config.architecture(), agents, config.commAttention(),
-                config.teamReward() == org.cmarl.engine.nn.TeamReward.ATTENTION);
+                config.teamReward() == TeamReward.ATTENTION);
         this.online = QNetwork.create(netConfig, config.seed(), config.device());
         this.target = QNetwork.create(netConfig, config.seed(), config.device());
         this.target.copyWeightsFrom(online);
@@ -113,7 +118,7 @@ public final class Trainer implements AutoCloseable {
         this.env = new LandmarkEnv(EnvConfig.acting(Mode.TRAIN, agents, config.multiscale(),
                 config.stepsPerEpisode()), actInput.ring(0));
         this.replay = new ReplayMemory(config.memorySize(), agents);
-        List<org.cmarl.engine.volume.Volume> volumes = new ArrayList<>();
+        List<Volume> volumes = new ArrayList<>();
         for (LabelledImage image : this.images) {
             volumes.add(image.volume());
         }
@@ -166,7 +171,7 @@ public final class Trainer implements AutoCloseable {
      * while every update uses {@code world x batch_size} transitions. A rank whose episode ended keeps sampling and
      * updating until the round's last episode ends.
      */
-    public void joinGroup(org.cmarl.engine.nn.DistributedGroup g) {
+    public void joinGroup(DistributedGroup g) {
         learner.joinGroup(g);
         TrainingState s = state();
         double[] c = {s.episode(), s.epoch(), s.agentSteps(), s.epsilon(), s.learningRate(), s.bestValidationMm()};
@@ -383,7 +388,7 @@ public final class Trainer implements AutoCloseable {
             t = times.add(PhaseTimes.STORE, t);
             // a group agrees on a stop and on how many episodes each rank finished, in one all-reduce
             if (group != null) {
-                java.util.Arrays.fill(flags, 0);
+                Arrays.fill(flags, 0);
                 flags[0] = stopRequested ? 1 : 0;
                 flags[1 + rank] = ended;
                 group.allReduceSum(flags);
@@ -497,8 +502,8 @@ public final class Trainer implements AutoCloseable {
         for (int i = 0; i < total; i++) {
             int o = i * record;
             round[i] = new EpisodeOutcome(images.get((int) all[o]).fileName(),
-                    java.util.Arrays.copyOfRange(all, o + 4, o + 4 + agents),
-                    java.util.Arrays.copyOfRange(all, o + 4 + agents, o + 4 + 2 * agents), (int) all[o + 1],
+                    Arrays.copyOfRange(all, o + 4, o + 4 + agents),
+                    Arrays.copyOfRange(all, o + 4 + agents, o + 4 + 2 * agents), (int) all[o + 1],
                     (int) all[o + 2], all[o + 3]);
         }
         return round;
@@ -525,8 +530,8 @@ public final class Trainer implements AutoCloseable {
         for (int r = 0; r < world; r++) {
             int o = r * record;
             round[r] = new EpisodeOutcome(images.get((int) all[o]).fileName(),
-                    java.util.Arrays.copyOfRange(all, o + 4, o + 4 + agents),
-                    java.util.Arrays.copyOfRange(all, o + 4 + agents, o + 4 + 2 * agents), (int) all[o + 1],
+                    Arrays.copyOfRange(all, o + 4, o + 4 + agents),
+                    Arrays.copyOfRange(all, o + 4 + agents, o + 4 + 2 * agents), (int) all[o + 1],
                     (int) all[o + 2], all[o + 3]);
         }
         return round;
@@ -635,7 +640,7 @@ public final class Trainer implements AutoCloseable {
             for (int a = 0; a < agents; a++) {
                 actions[a] = random.nextInt(ObservationGeometry.ACTIONS);
             }
-            java.util.Arrays.fill(qValues, 0f);
+            Arrays.fill(qValues, 0f);
         } else {
             long f = System.nanoTime();
             online.forward(actInput, 1, qValues);
@@ -789,7 +794,7 @@ public final class Trainer implements AutoCloseable {
         public long forwardObservations() { return forwardObservations; }
 
         public void reset() {
-            java.util.Arrays.fill(nanos, 0);
+            Arrays.fill(nanos, 0);
             steps = 0;
             updates = 0;
             forwardNanos = 0;
@@ -806,7 +811,7 @@ public final class Trainer implements AutoCloseable {
                 total += n;
             }
             double seconds = total / 1e9;
-            return String.format(java.util.Locale.ROOT,
+            return String.format(Locale.ROOT,
                     "learning: %d environment steps in %.1f s (%.2f steps/s), %d updates; %s", steps, seconds,
                     seconds > 0 ? steps / seconds : 0.0, updates, describe());
         }
@@ -819,7 +824,7 @@ public final class Trainer implements AutoCloseable {
             }
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < NAMES.length; i++) {
-                b.append(i == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%s %.2f s (%.0f%%)",
+                b.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.2f s (%.0f%%)",
                         NAMES[i], nanos[i] / 1e9, total == 0 ? 0.0 : 100.0 * nanos[i] / total));
             }
             return b.toString();
@@ -847,8 +852,8 @@ public final class Trainer implements AutoCloseable {
             distanceSum = new double[agents];
             distanceMin = new double[agents];
             distanceMax = new double[agents];
-            java.util.Arrays.fill(distanceMin, Double.POSITIVE_INFINITY);
-            java.util.Arrays.fill(distanceMax, Double.NEGATIVE_INFINITY);
+            Arrays.fill(distanceMin, Double.POSITIVE_INFINITY);
+            Arrays.fill(distanceMax, Double.NEGATIVE_INFINITY);
             scoreSum = new double[agents];
         }
 

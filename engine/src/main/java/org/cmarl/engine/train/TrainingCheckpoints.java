@@ -3,10 +3,13 @@ package org.cmarl.engine.train;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.cmarl.engine.io.AdamState;
+import org.cmarl.engine.io.Checkpoint;
 import org.cmarl.engine.io.PtWriter;
 import org.cmarl.engine.io.StepLrState;
+import org.cmarl.engine.io.TensorData;
 import org.cmarl.engine.io.TrainingCheckpoint;
 
 /**
@@ -34,7 +37,7 @@ public final class TrainingCheckpoints {
      * Continues a run from a training checkpoint written by {@link #save}: both networks, the optimiser and the
      * counters. The network's shape was checked by the caller (names and shapes must match exactly).
      */
-    public static void resume(org.cmarl.engine.io.Checkpoint checkpoint, Trainer trainer) throws IOException {
+    public static void resume(Checkpoint checkpoint, Trainer trainer) throws IOException {
         TrainingCheckpoint t = checkpoint.training();
         trainer.online().loadStateDict(t.qNetwork());
         trainer.target().loadStateDict(t.targetNetwork());
@@ -46,7 +49,7 @@ public final class TrainingCheckpoints {
         int epoch = 0;
         double best = Double.POSITIVE_INFINITY;
         double lr = trainer.config().learningRate();
-        if (root instanceof java.util.Map<?, ?> m && m.get(ENGINE_STATE_KEY) instanceof java.util.Map<?, ?> e) {
+        if (root instanceof Map<?, ?> m && m.get(ENGINE_STATE_KEY) instanceof Map<?, ?> e) {
             epoch = ((Number) e.get("epoch")).intValue();
             best = ((Number) e.get("best_validation_mm")).doubleValue();
             lr = ((Number) e.get("learning_rate")).doubleValue();
@@ -67,7 +70,7 @@ public final class TrainingCheckpoints {
     }
 
     public static void save(Path runDir, Trainer trainer, boolean best) throws IOException {
-        LinkedHashMap<String, org.cmarl.engine.io.TensorData> weights = trainer.online().stateDict();
+        LinkedHashMap<String, TensorData> weights = trainer.online().stateDict();
         PtWriter.writeStateDict(runDir.resolve(LATEST_WEIGHTS), weights);
         if (best) {
             PtWriter.writeStateDict(runDir.resolve(BEST_WEIGHTS), weights);

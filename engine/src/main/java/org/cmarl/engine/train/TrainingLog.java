@@ -1,15 +1,19 @@
 package org.cmarl.engine.train;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
 
 import me.tongfei.progressbar.ProgressBar;
+import org.cmarl.engine.eval.EpisodeResult;
+import org.cmarl.engine.ui.ProgressBars;
 
 /**
  * What a training run leaves for people: {@code logs.txt} (command line, full configuration, every epoch's figures;
@@ -90,7 +94,7 @@ public final class TrainingLog implements AutoCloseable {
 
     private TrainingLog(TrainConfig config) {
         this.runDir = null;
-        this.console = new PrintStream(java.io.OutputStream.nullOutputStream());
+        this.console = new PrintStream(OutputStream.nullOutputStream());
         this.progressBar = false;
         this.agents = config.agents();
         this.maxEpisodes = config.maxEpisodes();
@@ -113,7 +117,7 @@ public final class TrainingLog implements AutoCloseable {
 
     void warmUpStarted(int transitions) {
         if (progressBar && transitions > 0) {
-            bar = org.cmarl.engine.ui.ProgressBars.create("warm-up", transitions, " transitions", console);
+            bar = ProgressBars.create("warm-up", transitions, " transitions", console);
         } else {
             console.println("warm-up: " + transitions + " random-policy transitions");
         }
@@ -134,7 +138,7 @@ public final class TrainingLog implements AutoCloseable {
         // the training bar starts with learning (not at the first finished episode): one CommNet episode holds
         // several 30-110 s updates, during which the bar's clock and rate must already run
         if (progressBar) {
-            bar = org.cmarl.engine.ui.ProgressBars.create("train", maxEpisodes, " episodes", console);
+            bar = ProgressBars.create("train", maxEpisodes, " episodes", console);
             bar.stepTo(state.episode());
         }
         barAgentSteps = state.agentSteps();
@@ -205,7 +209,7 @@ public final class TrainingLog implements AutoCloseable {
     }
 
     void epochDone(TrainingState state, Trainer.EpochStats stats, double[] valDistance,
-                   java.util.List<org.cmarl.engine.eval.EpisodeResult> valEpisodes, boolean improved)
+                   List<EpisodeResult> valEpisodes, boolean improved)
             throws IOException {
         double[] train = stats.meanDistanceMm();
         double trainMean = Trainer.mean(train);
@@ -247,7 +251,7 @@ public final class TrainingLog implements AutoCloseable {
      * engine's own figures go under {@code rlm/}: the epoch's mean loss and mean score.
      */
     private void epochScalars(TrainingState state, Trainer.EpochStats stats, double[] valDistance,
-                              java.util.List<org.cmarl.engine.eval.EpisodeResult> valEpisodes) throws IOException {
+                              List<EpisodeResult> valEpisodes) throws IOException {
         long step = state.episode();
         tensorBoard.scalar("train/eps", state.epsilon(), step);
         tensorBoard.scalar("train/lr", state.learningRate(), step);
@@ -269,7 +273,7 @@ public final class TrainingLog implements AutoCloseable {
             for (int a = 0; a < agents; a++) {
                 double lo = Double.POSITIVE_INFINITY;
                 double hi = Double.NEGATIVE_INFINITY;
-                for (org.cmarl.engine.eval.EpisodeResult r : valEpisodes) {
+                for (EpisodeResult r : valEpisodes) {
                     lo = Math.min(lo, r.distanceMm()[a]);
                     hi = Math.max(hi, r.distanceMm()[a]);
                 }

@@ -3,6 +3,7 @@ package org.cmarl.engine.viz;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -49,7 +50,7 @@ public final class LandmarkMontage {
     }
 
     /** {@code title + suffix}, the title shortened in the middle with "..." until it fits {@code widthPx}. */
-    static String fit(String title, String suffix, java.awt.FontMetrics fm, int widthPx) {
+    static String fit(String title, String suffix, FontMetrics fm, int widthPx) {
         if (fm.stringWidth(title + suffix) <= widthPx) {
             return title + suffix;
         }

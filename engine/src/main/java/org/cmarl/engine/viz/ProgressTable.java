@@ -2,6 +2,8 @@ package org.cmarl.engine.viz;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -43,10 +45,10 @@ public final class ProgressTable {
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
              CSVParser p = CSVFormat.DEFAULT.builder().setIgnoreEmptyLines(true).setTrim(true).get().parse(r)) {
             records = p.getRecords();
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new ProgressFormatException(file + ": not UTF-8 text (expected a progress.csv written by training)");
-        } catch (java.io.UncheckedIOException e) {
-            if (e.getCause() instanceof java.nio.charset.CharacterCodingException) {
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof CharacterCodingException) {
                 throw new ProgressFormatException(file + ": not UTF-8 text (expected a progress.csv written by "
                         + "training)");
             }

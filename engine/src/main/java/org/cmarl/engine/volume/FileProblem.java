@@ -1,7 +1,10 @@
 package org.cmarl.engine.volume;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
@@ -23,7 +26,7 @@ public final class FileProblem {
         if (Files.exists(file)) {
             return "is not a regular file";
         }
-        return Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "broken symbolic link" : "no such file";
+        return Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? "broken symbolic link" : "no such file";
     }
 
     /** What went wrong reading {@code file}, from the exception but in words. */
@@ -32,10 +35,10 @@ public final class FileProblem {
         if (why != null) {
             return why;
         }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
             return "read failed: " + f.getReason();
         }
-        if (e instanceof java.nio.charset.CharacterCodingException) {
+        if (e instanceof CharacterCodingException) {
             return "not UTF-8 text";
         }
         return "read failed" + (e.getMessage() == null ? "" : ": " + e.getMessage());

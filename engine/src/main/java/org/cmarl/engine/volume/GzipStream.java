@@ -3,6 +3,7 @@ package org.cmarl.engine.volume;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -55,7 +56,7 @@ final class GzipStream extends InputStream {
 
     @Override
     public int read(byte[] b, int off, int n) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, n, b.length);
+        Objects.checkFromIndexSize(off, n, b.length);
         if (eof) {
             return -1;
         }

@@ -1,5 +1,7 @@
 package org.cmarl.engine.volume;
 
+import java.util.Arrays;
+
 /**
  * Intensity statistics and normalisation of SPEC.md section 1, exact to the published arithmetic:
  * numpy's linear-interpolation percentiles p10 / p99, clip with float32 thresholds, double-precision rescale of
@@ -67,10 +69,10 @@ public final class IntensityNormaliser {
 
     /** Starts an incremental {@link #rawStats}: {@code begin}, {@code accumulate} over consecutive ranges, {@code finish}. */
     public void begin() {
-        java.util.Arrays.fill(highCounts, 0);
-        java.util.Arrays.fill(highCounts1, 0);
-        java.util.Arrays.fill(highCounts2, 0);
-        java.util.Arrays.fill(highCounts3, 0);
+        Arrays.fill(highCounts, 0);
+        Arrays.fill(highCounts1, 0);
+        Arrays.fill(highCounts2, 0);
+        Arrays.fill(highCounts3, 0);
         sum0 = 0;
         sum1 = 0;
         sum2 = 0;
@@ -180,11 +182,11 @@ public final class IntensityNormaliser {
             bucket[r] = b;
             rankInBucket[r] = ranks[r] - cumulative;
         }
-        java.util.Arrays.fill(bucketSlot, -1);
+        Arrays.fill(bucketSlot, -1);
         int slots = 0;
         for (int r = 0; r < wanted; r++) {
             if (bucketSlot[bucket[r]] < 0) {
-                java.util.Arrays.fill(lowCounts[slots], 0);
+                Arrays.fill(lowCounts[slots], 0);
                 bucketSlot[bucket[r]] = slots++;
             }
         }

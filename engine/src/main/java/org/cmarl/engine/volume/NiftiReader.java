@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.ZipException;
 
@@ -101,7 +102,7 @@ public final class NiftiReader {
     public static RawImage readRaw(Path file) {
         NiftiReader reader = new NiftiReader();
         NiftiHeader header = reader.readValues(file);
-        return new RawImage(file, header, java.util.Arrays.copyOf(reader.scratchValues, header.voxelCount()));
+        return new RawImage(file, header, Arrays.copyOf(reader.scratchValues, header.voxelCount()));
     }
 
     /**
@@ -512,7 +513,7 @@ public final class NiftiReader {
         while (got < bytes) {
             if (scratchBytes.length <= got) {
                 int capacity = (int) Math.min(bytes, Math.max(INITIAL_SCRATCH_BYTES, 2L * got));
-                scratchBytes = java.util.Arrays.copyOf(scratchBytes, capacity);
+                scratchBytes = Arrays.copyOf(scratchBytes, capacity);
             }
             int want = Math.min(bytes, scratchBytes.length) - got;
             int r = in.readNBytes(scratchBytes, got, want);

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.function.IntToDoubleFunction;
 import java.util.zip.GZIPOutputStream;
 
@@ -147,8 +148,8 @@ public final class NiftiWriter {
             throw new IllegalArgumentException(headerFile + ": a two-file NIfTI header name must end in .hdr");
         }
         byte[] all = encode(values.length, i -> values[i], false);
-        byte[] header = java.util.Arrays.copyOf(all, NiftiHeader.HEADER_BYTES);
-        byte[] voxels = java.util.Arrays.copyOfRange(all, NiftiHeader.HEADER_BYTES, all.length);
+        byte[] header = Arrays.copyOf(all, NiftiHeader.HEADER_BYTES);
+        byte[] voxels = Arrays.copyOfRange(all, NiftiHeader.HEADER_BYTES, all.length);
         writeBytes(headerFile, header);
         writeBytes(headerFile.resolveSibling(name.substring(0, name.length() - 4) + ".img"), voxels);
     }

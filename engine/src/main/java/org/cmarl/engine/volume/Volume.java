@@ -1,7 +1,9 @@
 package org.cmarl.engine.volume;
 
+import java.util.Arrays;
 import java.util.Objects;
 
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.cmarl.engine.memory.NativeBlock;
 
@@ -88,7 +90,7 @@ public final class Volume implements AutoCloseable {
         for (double s : spacingMm) {
             if (!(s > 0) || !Double.isFinite(s)) {
                 throw new IllegalArgumentException(name + ": spacing must be finite and positive, got "
-                        + java.util.Arrays.toString(spacingMm));
+                        + Arrays.toString(spacingMm));
             }
         }
         NativeBlock f = NativeBlock.allocate(voxels * Float.BYTES, ALIGNMENT_BYTES);
@@ -151,7 +153,7 @@ public final class Volume implements AutoCloseable {
                         final int dstRow = (x * ny + y) * nz;
                         int src = x + nx * y + sliceXY * z0;
                         for (int z = z0; z < z1; z++, src += sliceXY) {
-                            org.agrona.UnsafeApi.putFloat(floatBase + ((long) (dstRow + z) << 2), xFastest[src]);
+                            UnsafeApi.putFloat(floatBase + ((long) (dstRow + z) << 2), xFastest[src]);
                         }
                     }
                 }
@@ -161,8 +163,8 @@ public final class Volume implements AutoCloseable {
         final int first = xFrom * ny * nz;
         final int end = xTo * ny * nz;
         for (int i = first; i < end; i++) {
-            org.agrona.UnsafeApi.putByte(byteBase + i,
-                    (byte) (int) org.agrona.UnsafeApi.getFloat(floatBase + ((long) i << 2)));
+            UnsafeApi.putByte(byteBase + i,
+                    (byte) (int) UnsafeApi.getFloat(floatBase + ((long) i << 2)));
         }
     }
 
@@ -243,6 +245,6 @@ public final class Volume implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Volume[" + name + " " + nx + "x" + ny + "x" + nz + " spacing " + java.util.Arrays.toString(spacingMm) + " mm]";
+        return "Volume[" + name + " " + nx + "x" + ny + "x" + nz + " spacing " + Arrays.toString(spacingMm) + " mm]";
     }
 }
