@@ -748,8 +748,9 @@ public final class Trainer implements AutoCloseable {
 
     /** Greedy evaluation of the online network from fixed spawns, for the before/after figures. */
     public List<EpisodeResult> evaluate(List<LabelledImage> on, List<Spawn> spawns) {
-        // 8 on the CPU (as before the device-aware default), the CUDA batch default on a GPU
-        int batch = online.device() == Device.CUDA ? Device.CUDA_BATCH_EPISODES : 8;
+        // the one batch rule of validation and evaluation: --batch_episodes, else the device's default (results do
+        // not depend on it: each row's forward pass is its own)
+        int batch = config.effectiveValidationBatch();
         try (NetworkQFunction q = new NetworkQFunction(online, Math.min(batch, on.size() * spawns.size()))) {
             return new Evaluator(q, Mode.EVAL, config.stepsPerEpisode()).run(on, spawns, null, null);
         }
