@@ -17,7 +17,6 @@ import org.cmarl.engine.eval.EpisodeResult;
 import org.cmarl.engine.eval.EpisodeResultCodec;
 import org.cmarl.engine.eval.Evaluator;
 import org.cmarl.engine.eval.NetworkQFunction;
-import org.cmarl.engine.nn.Device;
 import org.cmarl.engine.nn.DistributedGroup;
 import org.cmarl.engine.nn.DqnLearner;
 import org.cmarl.engine.nn.NetworkConfig;
