@@ -485,27 +485,10 @@ public final class Trainer implements AutoCloseable {
         int record = 4 + 2 * agents;
         double[] all = new double[total * record];
         for (int i = 0; i < mine.length; i++) {
-            int at = (first + i) * record;
-            EpisodeOutcome o = mine[i];
-            all[at] = mineImages[i];
-            all[at + 1] = o.steps();
-            all[at + 2] = o.updates();
-            all[at + 3] = o.meanLoss();
-            for (int a = 0; a < agents; a++) {
-                all[at + 4 + a] = o.distanceMm()[a];
-                all[at + 4 + agents + a] = o.score()[a];
-            }
+            writeRecord(all, (first + i) * record, mineImages[i], mine[i]);
         }
         group.allReduceSum(all);
-        EpisodeOutcome[] round = new EpisodeOutcome[total];
-        for (int i = 0; i < total; i++) {
-            int o = i * record;
-            round[i] = new EpisodeOutcome(images.get((int) all[o]).fileName(),
-                    Arrays.copyOfRange(all, o + 4, o + 4 + agents),
-                    Arrays.copyOfRange(all, o + 4 + agents, o + 4 + 2 * agents), (int) all[o + 1],
-                    (int) all[o + 2], all[o + 3]);
-        }
-        return round;
+        return readRecords(all, total);
     }
 
     /**
@@ -515,20 +498,30 @@ public final class Trainer implements AutoCloseable {
     private EpisodeOutcome[] gatherRound(EpisodeOutcome mine) {
         int record = 4 + 2 * agents;
         double[] all = new double[world * record];
-        int at = rank * record;
-        all[at] = lastImageId;
-        all[at + 1] = mine.steps();
-        all[at + 2] = mine.updates();
-        all[at + 3] = mine.meanLoss();
-        for (int a = 0; a < agents; a++) {
-            all[at + 4 + a] = mine.distanceMm()[a];
-            all[at + 4 + agents + a] = mine.score()[a];
-        }
+        writeRecord(all, rank * record, lastImageId, mine);
         group.allReduceSum(all);
-        EpisodeOutcome[] round = new EpisodeOutcome[world];
-        for (int r = 0; r < world; r++) {
-            int o = r * record;
-            round[r] = new EpisodeOutcome(images.get((int) all[o]).fileName(),
+        return readRecords(all, world);
+    }
+
+    /** One outcome as an all-reduce record: image, steps, updates, mean loss, distances, scores. */
+    private void writeRecord(double[] all, int at, int imageId, EpisodeOutcome o) {
+        all[at] = imageId;
+        all[at + 1] = o.steps();
+        all[at + 2] = o.updates();
+        all[at + 3] = o.meanLoss();
+        for (int a = 0; a < agents; a++) {
+            all[at + 4 + a] = o.distanceMm()[a];
+            all[at + 4 + agents + a] = o.score()[a];
+        }
+    }
+
+    /** The first {@code count} records of {@link #writeRecord}'s layout, after the all-reduce. */
+    private EpisodeOutcome[] readRecords(double[] all, int count) {
+        int record = 4 + 2 * agents;
+        EpisodeOutcome[] round = new EpisodeOutcome[count];
+        for (int i = 0; i < count; i++) {
+            int o = i * record;
+            round[i] = new EpisodeOutcome(images.get((int) all[o]).fileName(),
                     Arrays.copyOfRange(all, o + 4, o + 4 + agents),
                     Arrays.copyOfRange(all, o + 4 + agents, o + 4 + 2 * agents), (int) all[o + 1],
                     (int) all[o + 2], all[o + 3]);
