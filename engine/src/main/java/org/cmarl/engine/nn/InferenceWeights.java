@@ -16,6 +16,12 @@ final class InferenceWeights implements AutoCloseable {
     final Tensor[] convW = new Tensor[LayerShapes.CONV_LAYERS];
     final Tensor[] convB = new Tensor[LayerShapes.CONV_LAYERS];
     final Tensor[] convPrelu = new Tensor[LayerShapes.CONV_LAYERS];
+    /**
+     * Per layer: the PReLU slope is positive, so PReLU is increasing and commutes with the max-pool that follows it
+     * ({@code max(f(a), f(b)) = f(max(a, b))} exactly, for an increasing {@code f}): the forward pools first and
+     * applies PReLU to an 8x smaller tensor. A slope of 0 or below keeps the published order.
+     */
+    final boolean[] poolBeforePrelu = new boolean[LayerShapes.CONV_LAYERS];
     /** Precision of the copies; on CUDA bf16 runs under autocast from float32 copies. */
     final torch.ScalarType dtype;
     private final long[] versions;
@@ -40,6 +46,8 @@ final class InferenceWeights implements AutoCloseable {
                         convW[l].detach().to(dtype).contiguous(torch.MemoryFormat.ChannelsLast3d));
                 w.convB[l] = Torch.keep(scope, convB[l].detach().to(dtype));
                 w.convPrelu[l] = Torch.keep(scope, convPrelu[l].detach().to(dtype));
+                // One host read per layer and weight version (a device sync on CUDA, once, not per forward).
+                w.poolBeforePrelu[l] = convPrelu[l].detach().item().toFloat() > 0;
             }
         }
         return w;

@@ -89,6 +89,16 @@ public final class QNetwork implements AutoCloseable {
      * in-place update: the optimiser step, a weight load, the target sync). Null until the first forward.
      */
     private InferenceWeights inferenceWeights;
+    /**
+     * One observation-agent per CPU trunk call: the published arithmetic (PyTorch runs each agent's trunk at batch
+     * 1), so the trunk features do not depend on {@code --batch_episodes}, the agent count or the thread count;
+     * and per observation no slower than 2-8 rows on the 2-core machines of benchmarks/README.md.
+     */
+    static final int DEFAULT_TRUNK_ROWS_PER_CALL = 1;
+    private int trunkRowsPerCall = DEFAULT_TRUNK_ROWS_PER_CALL;
+    /** CPU inference threads at one libtorch thread each; created at the first multi-row forward, closed with us. */
+    private TrunkWorkers trunkWorkerPool;
+    private boolean trunkWorkersEnabled = true;
 
     /** One published parameter and how to view it inside the internal tensor that holds it. */
     private record Slot(PublishedParameters.Parameter parameter, Tensor owner, UnaryOperator<Tensor> view) {
@@ -453,23 +463,125 @@ public final class QNetwork implements AutoCloseable {
     }
 
     /**
-     * {@link #forwardTensor}'s arithmetic without autograd, from the cached trunk weights: the same ops on the same
-     * values in the same layouts in float32 (so the same results, bit for bit), or the trunk in bfloat16.
+     * {@link #forwardTensor}'s arithmetic without autograd, from the cached trunk weights. In float32, bit for bit
+     * what {@link #forwardTensor}'s trunk gives one observation-agent at a time with the heads on the whole batch
+     * (pooling before PReLU where the slope is positive changes no value; {@code QNetworkForwardTest} checks it); or
+     * the trunk in bfloat16.
      */
     private Tensor inferenceTensor(Tensor observationsHost, int framePhase, InferenceWeights w) {
-        Tensor in = observationsHost;
-        boolean ownInput = false;
+        long batch = observationsHost.size(0);
+        long rows = batch * agents;
+        Tensor in = observationsHost.reshape(rows, ObservationGeometry.FRAMES, ObservationGeometry.ROI_VOXELS,
+                ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS);
+        Tensor w0 = framePhase == 0 ? w.convW[0]
+                : w.convW[0].roll(new long[] {framePhase}, 1).contiguous(torch.MemoryFormat.ChannelsLast3d);
+        // CPU: the trunk runs on at most trunkRowsPerCall observation-agents at a time. Per observation, a bigger
+        // conv call is no faster on a CPU (benchmarks/README.md, "bfloat16 and batching"), and its activations
+        // (conv0: 10 MB an observation-agent) grow past what malloc keeps for reuse: above that, every call maps
+        // fresh pages and pays a page fault per 4 KB (2-3x the convolutions' own time on a VM). CUDA: one call.
+        // CPU at more than one thread: the rows are shared among one-thread workers; even a single row goes to a
+        // worker (one thread is steadier than libtorch's two on one batch-1 convolution, and no slower).
+        int workers = device == Device.CUDA ? 0 : (int) Math.min(rows, trunkWorkers());
+        Tensor x = workers > 0 ? trunkOnWorkers(in, w0, w, workers) : trunkInChunks(in, w0, w);
+        in.close();
+        if (framePhase != 0) {
+            w0.close();
+        }
+        x = release(x, x.reshape(batch, agents, TRUNK_FEATURES).transpose(0, 1));
+        x = release(x, heads(x));
+        return release(x, x.transpose(0, 1).contiguous());
+    }
+
+    /** {@link #trunk} on at most {@link #trunkRowsPerCall} rows at a time (CUDA: all rows in one call). */
+    private Tensor trunkInChunks(Tensor in, Tensor w0, InferenceWeights w) {
+        long rows = in.size(0);
+        long chunk = device == Device.CUDA ? rows : Math.min(rows, trunkRowsPerCall);
+        if (chunk == rows) {
+            return trunk(in, w0, w);
+        }
+        TensorVector parts = new TensorVector();
+        for (long start = 0; start < rows; start += chunk) {
+            Tensor part = in.narrow(0, start, Math.min(chunk, rows - start));
+            parts.push_back(trunk(part, w0, w));
+            part.close();
+        }
+        Tensor x = torch.cat(parts, 0);
+        closeAll(parts);
+        return x;
+    }
+
+    private static void closeAll(TensorVector parts) {
+        for (long i = 0; i < parts.size(); i++) {
+            parts.get(i).close();
+        }
+        parts.close();
+    }
+
+    /**
+     * CPU with more than one libtorch thread: the rows split into {@code workers} contiguous parts, each run by
+     * its own thread at one libtorch thread ({@link TrunkWorkers}); the parts' features joined in row order. Each
+     * row's arithmetic is the one-thread arithmetic, so the values do not depend on the thread count.
+     */
+    private Tensor trunkOnWorkers(Tensor in, Tensor w0, InferenceWeights w, int workers) {
+        long rows = in.size(0);
+        List<java.util.concurrent.Callable<Tensor>> tasks = new ArrayList<>(workers);
+        long start = 0;
+        for (int k = 0; k < workers; k++) {
+            long n = (rows - start) / (workers - k);
+            final long from = start;
+            final long count = n;
+            tasks.add(() -> {
+                try (PointerScope scope = new PointerScope(); InferenceMode inference = new InferenceMode()) {
+                    Tensor part = in.narrow(0, from, count);
+                    return Torch.keep(scope, trunkInChunks(part, w0, w));
+                }
+            });
+            start += n;
+        }
+        TensorVector parts = new TensorVector();
+        try {
+            for (Tensor t : trunkWorkerPool.run(tasks)) {
+                parts.push_back(t);
+                t.close();
+            }
+            return torch.cat(parts, 0);
+        } finally {
+            closeAll(parts);
+        }
+    }
+
+    /**
+     * Whether the CPU trunk at more than one libtorch thread runs on {@link TrunkWorkers} (default) or on libtorch's
+     * own intra-op threads; for measuring the trade-off. Results are the same either way.
+     */
+    public void setTrunkWorkers(boolean enabled) {
+        this.trunkWorkersEnabled = enabled;
+    }
+
+    /** Worker threads of the CPU trunk: one per libtorch intra-op thread; 0 at one thread (the caller runs it). */
+    private int trunkWorkers() {
+        int threads = Torch.threads();
+        if (threads <= 1 || !trunkWorkersEnabled) {
+            return 0;
+        }
+        if (trunkWorkerPool == null || trunkWorkerPool.size() != threads) {
+            if (trunkWorkerPool != null) {
+                trunkWorkerPool.close();
+            }
+            trunkWorkerPool = new TrunkWorkers(threads);
+        }
+        return threads;
+    }
+
+    /** The four conv blocks on {@code (rows, 4, 45, 45, 45)} host observations: {@code (rows, 64, 2, 2, 2)} float32. */
+    private Tensor trunk(Tensor observationsHost, Tensor w0, InferenceWeights w) {
+        Tensor x = observationsHost;
         if (device == Device.CUDA) {
             try (org.bytedeco.pytorch.Device d = device.toTorch()) {
-                in = in.to(d, in.scalar_type(), true, false, new MemoryFormatOptional());
-                ownInput = true;
+                x = x.to(d, x.scalar_type(), true, false, new MemoryFormatOptional());
             }
-        }
-        long batch = in.size(0);
-        Tensor x = in.reshape(batch * agents, ObservationGeometry.FRAMES, ObservationGeometry.ROI_VOXELS,
-                ObservationGeometry.ROI_VOXELS, ObservationGeometry.ROI_VOXELS);
-        if (ownInput) {
-            in.close();
+        } else {
+            x = x.alias();
         }
         // SPEC.md section 4: the published network divides its input by 255 first (float32 division), then
         // (bf16 only) rounds the quotient to bfloat16.
@@ -478,14 +590,9 @@ public final class QNetwork implements AutoCloseable {
         if (w.dtype != torch.ScalarType.Float) {
             x = release(x, x.to(w.dtype));
         }
-        Tensor w0 = framePhase == 0 ? w.convW[0]
-                : w.convW[0].roll(new long[] {framePhase}, 1).contiguous(torch.MemoryFormat.ChannelsLast3d);
         boolean autocast = precision == Precision.BF16 && device == Device.CUDA;
         try (Autocast a = autocast ? Autocast.bf16(device) : null) {
             x = inferenceBlock(x, w0, w, 0, true);
-            if (framePhase != 0) {
-                w0.close();
-            }
             x = inferenceBlock(x, w.convW[1], w, 1, true);
             x = inferenceBlock(x, w.convW[2], w, 2, true);
             x = inferenceBlock(x, w.convW[3], w, 3, false);
@@ -493,22 +600,39 @@ public final class QNetwork implements AutoCloseable {
         if (x.scalar_type() != torch.ScalarType.Float) {
             x = release(x, x.to(torch.ScalarType.Float));
         }
-        x = release(x, x.reshape(batch, agents, TRUNK_FEATURES).transpose(0, 1));
-        x = release(x, heads(x));
-        return release(x, x.transpose(0, 1).contiguous());
+        return x;
     }
 
-    /** {@link #convBlock} from cached channels-last weights (no weight copy per call). */
+    /**
+     * {@link #convBlock} from cached channels-last weights (no weight copy per call), pooling before PReLU where that
+     * gives the same values ({@link InferenceWeights#poolBeforePrelu}).
+     */
     private static Tensor inferenceBlock(Tensor x, Tensor weight, InferenceWeights w, int layer, boolean pool) {
         long[] padding = layer == 3 ? ZEROS3 : ONES3;
         Tensor xl = release(x, x.contiguous(torch.MemoryFormat.ChannelsLast3d));
         Tensor y = torch.conv3d(xl, weight, new TensorOptional(w.convB[layer]), ONES3, padding, ONES3, 1);
         xl.close();
+        if (pool && w.poolBeforePrelu[layer]) {
+            y = release(y, torch.max_pool3d(y, TWOS3, TWOS3, ZEROS3, ONES3, false));
+            return release(y, torch.prelu(y, w.convPrelu[layer]));
+        }
         y = release(y, torch.prelu(y, w.convPrelu[layer]));
         if (pool) {
             y = release(y, torch.max_pool3d(y, TWOS3, TWOS3, ZEROS3, ONES3, false));
         }
         return y;
+    }
+
+    /**
+     * How many observation-agents one CPU trunk call takes at most (default {@value #DEFAULT_TRUNK_ROWS_PER_CALL});
+     * for measuring the trade-off ({@code ForwardBatchMain}). More rows per call give the same Q-values within
+     * float32 rounding (oneDNN blocks a bigger batch differently), not bit for bit.
+     */
+    public void setTrunkRowsPerCall(int rowsPerCall) {
+        if (rowsPerCall < 1) {
+            throw new IllegalArgumentException("trunk rows per call " + rowsPerCall + ", expected at least 1");
+        }
+        this.trunkRowsPerCall = rowsPerCall;
     }
 
     /** Q-values {@code (batch, agents, 6)} on this network's device, in the caller's PointerScope. */
@@ -699,6 +823,9 @@ public final class QNetwork implements AutoCloseable {
             return;
         }
         closed = true;
+        if (trunkWorkerPool != null) {
+            trunkWorkerPool.close();
+        }
         closeInferenceWeights();
         for (Tensor t : parameters) {
             t.close();

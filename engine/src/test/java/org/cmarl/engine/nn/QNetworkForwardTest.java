@@ -3,10 +3,18 @@ package org.cmarl.engine.nn;
 import static org.cmarl.engine.nn.RingPhases.atPhase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.LinkedHashMap;
 import java.util.SplittableRandom;
 
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 import org.cmarl.engine.io.TensorData;
 import org.cmarl.engine.observation.FrameType;
 import org.junit.jupiter.api.Test;
@@ -21,6 +29,81 @@ class QNetworkForwardTest {
             b[i] = (byte) r.nextInt(256);
         }
         return b;
+    }
+
+    /**
+     * The published layer order (conv, PReLU, max-pool: the training path's blocks) run one observation-agent at a
+     * time, the heads on the whole batch: the slow, obvious oracle of the inference path's pooling before PReLU.
+     */
+    private static float[] oracle(QNetwork net, ObservationBuffer observations, int batch) {
+        int agents = net.config().agents();
+        int rows = batch * agents;
+        float[] q = new float[rows * 6];
+        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+            Tensor all = observations.tensor(batch).reshape(rows, 4, 45, 45, 45);
+            TensorVector features = new TensorVector();
+            for (int r = 0; r < rows; r++) {
+                Tensor x = all.narrow(0, r, 1).to(torch.ScalarType.Float).div(new Scalar(255.0));
+                for (int stage = 0; stage < 4; stage++) {
+                    x = net.forwardStage(stage, x);
+                }
+                features.push_back(x.reshape(1, 512));
+            }
+            Tensor f = torch.cat(features, 0).reshape(batch, agents, 512).transpose(0, 1);
+            Tensor out = net.forwardStage(4, f).transpose(0, 1).contiguous();
+            new FloatPointer(out.data_ptr()).capacity(rows * 6).get(q, 0, rows * 6);
+        }
+        return q;
+    }
+
+    @Test
+    void shouldEqualPublishedLayerOrderBitForBitWhenPoolingBeforePreluInChunks() {
+        int batch = 5;
+        for (boolean negativeSlope : new boolean[] {false, true}) {
+            for (NetworkConfig config : new NetworkConfig[] {NetworkConfig.of(Architecture.NETWORK3D, 1),
+                    NetworkConfig.of(Architecture.COMMNET, 2)}) {
+                int agents = config.agents();
+                try (QNetwork net = QNetwork.create(config, 21, Device.CPU);
+                     ObservationBuffer obs = ObservationBuffer.allocate(batch, agents, FrameType.UINT8)) {
+                    if (negativeSlope) {
+                        // conv1's PReLU decreasing on the negative side (the published SingleAgent.pt has -0.0176
+                        // there): that layer keeps PReLU before the pool, the others pool first.
+                        LinkedHashMap<String, TensorData> sd = net.stateDict();
+                        sd.put("prelu1.weight", QNetwork.floatTensorData(new long[] {1}, new float[] {-0.0176f}));
+                        net.loadStateDict(sd);
+                    }
+                    obs.buffer().putBytes(0, randomFrames(batch * agents * 4, 17));
+                    float[] expected = oracle(net, obs, batch);
+                    int threadsBefore = Torch.threads();
+                    for (int rowsAndThreads = 0; rowsAndThreads < 8; rowsAndThreads++) {
+                        int rows = new int[] {1, 2, 3, 64}[rowsAndThreads % 4];
+                        int threads = rowsAndThreads < 4 ? 1 : 2; // 2: the trunk split over two worker threads
+                        net.setTrunkRowsPerCall(rows);
+                        float[] q = new float[batch * agents * 6];
+                        Torch.setThreads(threads);
+                        try {
+                            net.forward(obs, batch, q);
+                        } finally {
+                            Torch.setThreads(threadsBefore);
+                        }
+                        // One row per call is the oracle's arithmetic exactly; more rows per conv call let oneDNN
+                        // block the work differently, which moves the last bits only.
+                        assertArrayEquals(expected, q, rows == 1 ? 0f : 1e-5f, net.describe() + ", " + rows
+                                + " trunk rows per call, " + threads + " threads"
+                                + (negativeSlope ? ", negative conv1 slope" : ""));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseTrunkRowsPerCallWhenBelowOne() {
+        try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 1, Device.CPU)) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> net.setTrunkRowsPerCall(0));
+            assertEquals("trunk rows per call 0, expected at least 1", e.getMessage());
+        }
     }
 
     @Test

@@ -54,10 +54,20 @@ class QNetworkPrecisionTest {
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.COMMNET, 2), 3, Device.CPU);
              ObservationBuffer obs = ObservationBuffer.allocate(2, 2, FrameType.FLOAT32)) {
             fill(obs, 1);
-            for (int phase = 0; phase < 4; phase += 3) {
-                float[] q = new float[2 * 2 * 6];
-                net.forward(atPhase(obs, 2, phase), 2, q);
-                assertArrayEquals(autogradForward(net, obs, 2, phase), q, 0f, "phase " + phase);
+            // All 4 observation-agents in one trunk call on the calling thread, as the autograd forward runs them:
+            // the same ops on the same shapes. (The default, one row per call, is checked against the autograd
+            // forward row by row in QNetworkForwardTest.)
+            net.setTrunkRowsPerCall(4);
+            int threadsBefore = Torch.threads();
+            Torch.setThreads(1);
+            try {
+                for (int phase = 0; phase < 4; phase += 3) {
+                    float[] q = new float[2 * 2 * 6];
+                    net.forward(atPhase(obs, 2, phase), 2, q);
+                    assertArrayEquals(autogradForward(net, obs, 2, phase), q, 0f, "phase " + phase);
+                }
+            } finally {
+                Torch.setThreads(threadsBefore);
             }
         }
     }
