@@ -15,6 +15,17 @@ import org.junit.jupiter.api.Test;
  */
 class DqnLearnerParityTest {
     private static final double REL = 1e-4;
+    /**
+     * The Network3d step's conv0 and prelu0 gradients with the near-tie max-pool window routed the other way: PyTorch
+     * 1.13 in float64 on the same weights and batch ({@code benchmarks/python/pytorch_gradient_parity.py}; its float32
+     * gives the same within 3e-6). The engine's float32 kernels route it this way on the AMD EPYC (Zen 5).
+     */
+    private static final double FLOAT64_ROUTING_SUM = -5.131044156819826;
+    private static final double FLOAT64_ROUTING_ABS = 201.0395442101967;
+    private static final double[] FLOAT64_ROUTING_FIRST8 = {-0.01735771633684635, -0.02270353026688099,
+        -0.02152131125330925, -0.016833936795592308, -0.01127050444483757, -0.01146997045725584,
+        -0.0066784340888261795, -0.02122497744858265};
+    private static final double FLOAT64_ROUTING_PRELU0 = 0.014085495844483376;
 
     /** Everything the reference lists, after {@code lossAndGradients} and after one Adam step. */
     private record Step(float loss, TensorData fc3Weight, TensorData fc3Bias, TensorData conv0, TensorData prelu0,
@@ -128,7 +139,9 @@ class DqnLearnerParityTest {
      * summation order. A float64 recomputation routes it the other way and moves the conv0 gradient sum by 2%
      * (-5.131 instead of -5.031); the engine's float32 channels-last kernels route it as the published run did
      * (sum of |grad| within 4e-6 relative, the listed elements within 1.1e-3: other windows with gaps near 1e-6
-     * remain order-sensitive). CommNet's trunk gradients match at 1e-4. PyTorch 1.13 itself, run on the development
+     * remain order-sensitive). On a 2-core AMD EPYC (Zen 5, AVX-512 without AMX) the engine's kernels route the
+     * window as float64 does (sum -5.131): the test accepts either routing, the reference's at 2e-3 and float64's
+     * at 1e-4, and nothing in between. CommNet's trunk gradients match at 1e-4. PyTorch 1.13 itself, run on the development
      * machine on the same weights and batch (benchmarks/python/pytorch_gradient_parity.py), is further off than the
      * engine: conv0 gradient sum -5.131 (2.0%), first 8 elements within 1.6%, prelu0 within 1.4e-3, in float32 and
      * float64 alike: 1e-4 on these two tensors is reachable only with the reference machine's summation order.
@@ -147,15 +160,22 @@ class DqnLearnerParityTest {
             sum += v;
             abs += Math.abs(v);
         }
-        double nearTie = 2e-3;
-        assertRel(ref.get("grad_conv0_weight_abs_sum").asDouble(), abs, "sum |grad conv0.weight|");
-        assertEquals(ref.get("grad_conv0_weight_sum").asDouble(), sum,
-                nearTie * Math.abs(ref.get("grad_conv0_weight_sum").asDouble()), "sum grad conv0.weight");
-        double[] first8 = ParityReference.doubles(ref.get("grad_conv0_weight_first8"));
+        // The reference's routing of the near-tie window (its float32 kernels), or float64's: each checked tightly.
+        boolean referenceRouting = Math.abs(sum / ref.get("grad_conv0_weight_sum").asDouble() - 1) < 0.01;
+        double[] first8 = referenceRouting ? ParityReference.doubles(ref.get("grad_conv0_weight_first8"))
+                : FLOAT64_ROUTING_FIRST8;
+        double expectedSum = referenceRouting ? ref.get("grad_conv0_weight_sum").asDouble() : FLOAT64_ROUTING_SUM;
+        double expectedAbs = referenceRouting ? ref.get("grad_conv0_weight_abs_sum").asDouble() : FLOAT64_ROUTING_ABS;
+        double expectedPrelu0 = referenceRouting ? ref.get("grad_prelu0_weight").get(0).asDouble()
+                : FLOAT64_ROUTING_PRELU0;
+        double bound = referenceRouting ? 2e-3 : 1e-4;
+        String routing = referenceRouting ? " (the reference's routing)" : " (float64's routing)";
+        assertEquals(expectedSum, sum, bound * Math.abs(expectedSum), "sum grad conv0.weight" + routing);
+        assertEquals(expectedAbs, abs, REL * expectedAbs, "sum |grad conv0.weight|" + routing);
         for (int i = 0; i < first8.length; i++) {
-            assertEquals(first8[i], g[i], nearTie * Math.abs(first8[i]), "grad conv0.weight[" + i + "]");
+            assertEquals(first8[i], g[i], bound * Math.abs(first8[i]), "grad conv0.weight[" + i + "]" + routing);
         }
-        assertEquals(ref.get("grad_prelu0_weight").get(0).asDouble(), ParityReference.floats(step.prelu0)[0],
-                nearTie * Math.abs(ref.get("grad_prelu0_weight").get(0).asDouble()), "grad prelu0.weight");
+        assertEquals(expectedPrelu0, ParityReference.floats(step.prelu0)[0], bound * Math.abs(expectedPrelu0),
+                "grad prelu0.weight" + routing);
     }
 }

