@@ -21,7 +21,8 @@ import org.cmarl.engine.observation.FrameType;
  * shared machine CPU time is the steadier figure (libtorch runs a 1-thread forward on the calling thread).
  *
  * <pre>
- *   java -cp benchmarks/target/benchmarks.jar org.cmarl.bench.ForwardBatchMain [threads] [reps] [batches...]
+ *   java [-Drlm.bench.trunkRows=R] [-Drlm.bench.trunkWorkers=false] -cp benchmarks/target/benchmarks.jar \
+ *       org.cmarl.bench.ForwardBatchMain [threads] [reps] [batches...]
  * </pre>
  */
 public final class ForwardBatchMain {
@@ -36,11 +37,16 @@ public final class ForwardBatchMain {
         Torch.setThreads(threads);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         int max = Arrays.stream(batches).max().orElse(1);
-        System.out.printf(Locale.ROOT, "Network3d-1, %d thread(s), median of %d, load average %s; ms per observation%n",
-                Torch.threads(), reps, Machine.loadAverage());
+        int trunkRows = Integer.getInteger("rlm.bench.trunkRows", 1);
+        boolean trunkWorkers = !"false".equals(System.getProperty("rlm.bench.trunkWorkers"));
+        System.out.printf(Locale.ROOT, "Network3d-1, %d thread(s), trunk rows per call %d, trunk workers %s,"
+                + " median of %d, load average %s; ms per observation%n", Torch.threads(), trunkRows, trunkWorkers,
+                reps, Machine.loadAverage());
         System.out.println("batch  fp32 wall  fp32 cpu  bf16 wall  bf16 cpu  fp32/bf16 (cpu)");
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 1, Device.CPU);
              ObservationBuffer obs = ObservationBuffer.allocate(max, 1, FrameType.FLOAT32)) {
+            net.setTrunkRowsPerCall(trunkRows);
+            net.setTrunkWorkers(trunkWorkers);
             SplittableRandom r = new SplittableRandom(3);
             for (long i = 0; i < (long) max * 4 * 45 * 45 * 45; i++) {
                 obs.buffer().putFloat((int) (4 * i), r.nextInt(256));
