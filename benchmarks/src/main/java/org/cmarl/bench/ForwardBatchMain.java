@@ -4,7 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
@@ -47,10 +46,7 @@ public final class ForwardBatchMain {
              ObservationBuffer obs = ObservationBuffer.allocate(max, 1, FrameType.FLOAT32)) {
             net.setTrunkRowsPerCall(trunkRows);
             net.setTrunkWorkers(trunkWorkers);
-            SplittableRandom r = new SplittableRandom(3);
-            for (long i = 0; i < (long) max * 4 * 45 * 45 * 45; i++) {
-                obs.buffer().putFloat((int) (4 * i), r.nextInt(256));
-            }
+            BenchObservations.fillRandomVoxels(obs, 3);
             float[] q = new float[max * 6];
             for (int b : batches) {
                 double[][] t = new double[2][];

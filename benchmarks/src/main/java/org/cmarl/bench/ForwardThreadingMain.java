@@ -2,7 +2,6 @@ package org.cmarl.bench;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 import org.cmarl.engine.nn.Architecture;
 import org.cmarl.engine.nn.Device;
@@ -37,10 +36,7 @@ public final class ForwardThreadingMain {
                 + " ms per observation%n", cores, reps, Machine.loadAverage());
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 1, Device.CPU);
              ObservationBuffer obs = ObservationBuffer.allocate(max, 1, FrameType.FLOAT32)) {
-            SplittableRandom r = new SplittableRandom(3);
-            for (long i = 0; i < (long) max * 4 * 45 * 45 * 45; i++) {
-                obs.buffer().putFloat((int) (4 * i), r.nextInt(256));
-            }
+            BenchObservations.fillRandomVoxels(obs, 3);
             float[] q = new float[max * 6];
             for (int b : batches) {
                 double[][] t = new double[modes.length][reps];

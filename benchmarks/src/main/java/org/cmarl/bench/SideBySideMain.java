@@ -230,10 +230,7 @@ public final class SideBySideMain {
         NetworkConfig config = NetworkConfig.of(Architecture.parse(model), agents);
         try (QNetwork net = QNetwork.create(config, 1, Device.CPU);
              ObservationBuffer obs = ObservationBuffer.allocate(1, agents, FrameType.FLOAT32)) {
-            SplittableRandom r = new SplittableRandom(2);
-            for (int i = 0; i < agents * 4 * 45 * 45 * 45; i++) {
-                obs.buffer().putFloat(4 * i, r.nextInt(256));
-            }
+            BenchObservations.fillRandomVoxels(obs, 2);
             float[] q = new float[agents * 6];
             DoubleSupplier one = () -> {
                 long t = System.nanoTime();

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 
 import org.bytedeco.javacpp.BytePointer;
@@ -524,7 +525,7 @@ public final class QNetwork implements AutoCloseable {
      */
     private Tensor trunkOnWorkers(Tensor in, Tensor w0, InferenceWeights w, int workers) {
         long rows = in.size(0);
-        List<java.util.concurrent.Callable<Tensor>> tasks = new ArrayList<>(workers);
+        List<Callable<Tensor>> tasks = new ArrayList<>(workers);
         long start = 0;
         for (int k = 0; k < workers; k++) {
             long n = (rows - start) / (workers - k);
