@@ -200,6 +200,8 @@ final class EvaluateModelsCommand implements Callable<Integer> {
             Path runDir = createRunDir();
             if (threads != null) {
                 Torch.setThreads(threads);
+            } else {
+                Torch.setDefaultThreads();
             }
             for (int i = 0; i < models.size(); i++) {
                 ModelSpec m = models.get(i);

@@ -105,6 +105,8 @@ public final class RunCommand {
         }
         if (o.threads != null) {
             Torch.setThreads(o.threads);
+        } else {
+            Torch.setDefaultThreads();
         }
         try (DistributedGroup group = launch.isDistributed() ? DistributedGroup.connect(launch, device) : null) {
             if (group != null) {

@@ -480,9 +480,13 @@ public final class QNetwork implements AutoCloseable {
         // conv call is no faster on a CPU (benchmarks/README.md, "bfloat16 and batching"), and its activations
         // (conv0: 10 MB an observation-agent) grow past what malloc keeps for reuse: above that, every call maps
         // fresh pages and pays a page fault per 4 KB (2-3x the convolutions' own time on a VM). CUDA: one call.
-        // CPU at more than one thread: the rows are shared among one-thread workers; even a single row goes to a
-        // worker (one thread is steadier than libtorch's two on one batch-1 convolution, and no slower).
-        int workers = device == Device.CUDA ? 0 : (int) Math.min(rows, trunkWorkers());
+        // CPU at more than one thread: with at least a row per worker, the rows are shared among one-thread
+        // workers (each core runs whole convolutions: 14-15 ms an observation on the EPYC VM at batch 4-8 against
+        // 15-16 ms for libtorch's two OpenMP threads on every call); fewer rows than workers (a batch-1
+        // evaluation or play step) run on the caller with libtorch's OpenMP threads (16 ms against 27-32 ms
+        // for one worker). benchmarks/README.md, "Memory and threads on the EPYC VM".
+        int pool = device == Device.CUDA ? 0 : trunkWorkers();
+        int workers = rows >= pool ? pool : 0;
         Tensor x = workers > 0 ? trunkOnWorkers(in, w0, w, workers) : trunkInChunks(in, w0, w);
         in.close();
         if (framePhase != 0) {

@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.SizeTPointer;
+import org.bytedeco.openblas.presets.openblas_nolapack;
 import org.bytedeco.pytorch.Context;
 import org.bytedeco.pytorch.global.torch;
 
@@ -29,6 +30,8 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Torch {
     private static volatile boolean loaded;
+    /** OpenBLAS's own thread pool size: one, the calling thread (see {@link #ensureLoaded()}). */
+    static final int BLAS_THREADS = 1;
     /** Where the GPU jars keep their natives (checked with unzip -l on the 1.5.13 jars); CUDA runtime first. */
     static final String[] GPU_NATIVE_FOLDERS = {"/org/bytedeco/cuda/<platform>/",
         "/org/bytedeco/pytorch/<platform>-gpu/"};
@@ -59,8 +62,46 @@ public final class Torch {
                         + " into the JavaCPP cache (set -Dorg.bytedeco.javacpp.cachedir=<writable dir>)", e);
             }
             Loader.load(torch.class);
+            // WHY: the bundled OpenBLAS (libtorch's BLAS for the linear layers) keeps its own pthread pool, and a
+            // pool thread busy-waits for work after every call. At one forward every 25 ms it never sleeps, so on a
+            // 2-core machine it takes a whole core away from libtorch's OpenMP threads (measured on the EPYC VM:
+            // a 2-thread Network3d forward 33 ms with the pool, 18 ms without; two 1-thread processes each ran at
+            // half speed). The engine's GEMMs are small (at most 64 x 512 x 256); libtorch's own threads are the
+            // ones --threads sets.
+            openblas_nolapack.blas_set_num_threads(BLAS_THREADS);
             loaded = true;
         }
+    }
+
+    /**
+     * The {@code --threads} default: all available cores shared among the processes a launcher started on this host
+     * ({@code LOCAL_WORLD_SIZE}, set by {@code rlm launch} and torchrun), unless {@code OMP_NUM_THREADS} is set (torchrun
+     * sets it per process), in which case libtorch's own reading of it stands. libtorch's own default is not all
+     * cores everywhere: on a 2-vCPU AMD EPYC VM it chose 1.
+     */
+    public static void setDefaultThreads() {
+        ensureLoaded();
+        int n = defaultThreads(System.getenv("OMP_NUM_THREADS"), System.getenv("LOCAL_WORLD_SIZE"),
+                Runtime.getRuntime().availableProcessors());
+        if (n > 0) {
+            torch.set_num_threads(n);
+        }
+    }
+
+    /** {@link #setDefaultThreads()}'s rule; 0 = leave libtorch's own default (it reads OMP_NUM_THREADS). */
+    static int defaultThreads(String ompNumThreads, String localWorldSize, int cores) {
+        if (ompNumThreads != null && !ompNumThreads.isBlank()) {
+            return 0;
+        }
+        int processes = 1;
+        if (localWorldSize != null) {
+            try {
+                processes = Math.max(1, Integer.parseInt(localWorldSize.trim()));
+            } catch (NumberFormatException e) {
+                processes = 1; // LaunchEnvironment reports a malformed launcher variable where it matters
+            }
+        }
+        return Math.max(1, cores / processes);
     }
 
     /** Sets libtorch's intra-op thread count; {@code threads <= 0} means all available cores. */

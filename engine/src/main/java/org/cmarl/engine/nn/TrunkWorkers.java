@@ -15,10 +15,13 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Threads that run the CPU inference trunk one part of the batch each, every thread at one libtorch (OpenMP)
- * thread. Why not libtorch's own intra-op threads: measured on a 2-core VM (benchmarks/README.md, "Network
- * forward pass"), a batch-1 Network3d forward at 2 OpenMP threads took 28-130 ms, erratically, against 23.5 ms at
- * one thread, while two one-thread forwards side by side took 23-25 ms each. With OpenMP the thread count is a
- * per-thread setting, so these threads run single-threaded while the caller (the learner's updates) keeps its own.
+ * thread: each core runs whole convolutions, with no barrier between cores inside a layer. Used when a step has at
+ * least one row per worker; measured on a 2-core EPYC VM (benchmarks/README.md, "Network forward pass"), 14.8-15.4
+ * ms an observation at batch 4-8 against 15.5-16.0 ms for libtorch's two OpenMP threads, with narrower quartiles.
+ * (Before the engine set OpenBLAS's pool to one thread, see {@link Torch#ensureLoaded()}, its spinning thread made
+ * libtorch's OpenMP threads erratic, 28-130 ms a call; with the pool at one thread they scale.) With OpenMP the
+ * thread count is a per-thread setting, so these threads run single-threaded while the caller (the learner's
+ * updates, batch-1 steps) keeps its own.
  *
  * <p>Owned by one {@link QNetwork}, shut down by {@link #close()}; daemon threads, so a forgotten network cannot
  * keep the JVM alive.

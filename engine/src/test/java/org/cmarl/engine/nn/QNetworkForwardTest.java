@@ -97,6 +97,32 @@ class QNetworkForwardTest {
         }
     }
 
+    /**
+     * Fewer rows than workers (batch-1 evaluation and play at 2 threads) run on libtorch's OpenMP threads in the
+     * calling thread: oneDNN splits the output among the threads, each output's sum keeps its one-thread order.
+     */
+    @Test
+    void shouldEqualOneThreadBitForBitWhenOneRowRunsOnOpenMpThreads() {
+        for (NetworkConfig config : new NetworkConfig[] {NetworkConfig.of(Architecture.NETWORK3D, 1),
+                NetworkConfig.of(Architecture.COMMNET, 2)}) {
+            int agents = config.agents();
+            try (QNetwork net = QNetwork.create(config, 23, Device.CPU);
+                 ObservationBuffer obs = ObservationBuffer.allocate(1, agents, FrameType.UINT8)) {
+                obs.buffer().putBytes(0, randomFrames(agents * 4, 19));
+                float[] expected = oracle(net, obs, 1);
+                int threadsBefore = Torch.threads();
+                float[] q = new float[agents * 6];
+                Torch.setThreads(agents + 1);
+                try {
+                    net.forward(obs, 1, q);
+                } finally {
+                    Torch.setThreads(threadsBefore);
+                }
+                assertArrayEquals(expected, q, 0f, net.describe() + ", " + (agents + 1) + " threads");
+            }
+        }
+    }
+
     @Test
     void shouldRefuseTrunkRowsPerCallWhenBelowOne() {
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 1, Device.CPU)) {
