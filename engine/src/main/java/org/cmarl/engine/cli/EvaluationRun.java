@@ -74,7 +74,8 @@ final class EvaluationRun {
              EpisodeGifRecorder gifs = o.saveGif
                      ? new EpisodeGifRecorder(runDir.resolve("gifs")).numberedAsResults(images.size()) : null;
              ResultsCsv rows = csv == null ? null : ResultsCsv.create(csv, netConfig.agents(), images.size())) {
-            Evaluator evaluator = evaluation.load(weights, group, precision);
+            Evaluator evaluator = evaluation.load(weights, group, precision)
+                    .reuseRepeatedObservations(!o.recomputeRepeats);
             try (ProgressBar bar = ProgressBars.create(EnumFlags.task(mode),
                     evaluator.shareOf(total), " episodes", out)) {
                 results = evaluator.run(images, spawns, new SplittableRandom(seed), r -> {

@@ -60,6 +60,10 @@ final class RunChecks {
             throw new BadInputException("--saveVideo: this engine writes no videos; use --saveGif for a GIF of every "
                     + "evaluation episode");
         }
+        if (o.recomputeRepeats && mode == Mode.TRAIN) {
+            throw new BadInputException("--recompute_repeats applies to --task eval and play; training's validation "
+                    + "always reuses repeated observations' Q-values (the same results)");
+        }
         if (o.saveGif && mode == Mode.TRAIN) {
             throw new BadInputException("--saveGif records --task eval and play episodes; training has none to record "
                     + "(evaluate latest_dqn.pt with --task eval --saveGif)");

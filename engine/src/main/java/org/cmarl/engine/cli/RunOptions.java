@@ -158,6 +158,9 @@ public final class RunOptions {
     @Option(names = "--batch_episodes", description = "Evaluation episodes advanced together in one batched forward pass (default: 4 on CPU, 32 on CUDA).")
     public Integer batchEpisodes;
 
+    @Option(names = "--recompute_repeats", description = "Eval/play: run the network at every step, as the published evaluation does, even for an observation already seen in the run (engine extension; by default a repeated observation reuses its earlier Q-values: the same results, fewer forward passes).")
+    public boolean recomputeRepeats;
+
     @Option(names = "--precision", paramLabel = "P",
             description = "Arithmetic of acting, evaluation and play: fp32 (published, default), bf16 (bfloat16 convolutions: faster on CPUs with AVX512_BF16 or AMX and on CUDA, results may differ slightly), auto (bf16 where the hardware runs it natively).",
             defaultValue = "fp32")

@@ -57,6 +57,11 @@ public final class LandmarkEnv implements AutoCloseable {
     private final EnvConfig config;
     private final int agents;
     private final ObservationLayout layout;
+    /** {@link #frameKey} of a zero frame (before an episode's first). */
+    public static final long NO_FRAME = 0L;
+    /** Set in every key of a real frame; below it, the scale (bits 32-33) and the voxel index (< 2^29, Volume). */
+    private static final long FRAME_PRESENT = 1L << 62;
+
     /** Where the frames go, with their order; over the caller's block or {@link #ownBlock}. */
     private final FrameRing frames;
     /** The block allocated by {@link #withOwnBuffer}, freed by {@link #close()}; null when the ring is the caller's. */
@@ -77,6 +82,11 @@ public final class LandmarkEnv implements AutoCloseable {
     private final RoiWindow[] windows;
     /** Each agent's window of the newest frame before the current push (swapped with {@link #windows}). */
     private final RoiWindow[] previousWindows;
+    /**
+     * Per agent and ring slot ({@code [agent * FRAMES + slot]}): which ROI the slot holds ({@link #frameKey}), or
+     * {@link #NO_FRAME} for the zeros before an episode's first frame.
+     */
+    private final long[] frameKeys;
     /** True when the newest slot holds a frame of this episode that the next push may reuse. */
     private boolean hasPreviousFrame;
     /** Index = scale; null entries when {@link EnvConfig#decimatedScales()} is off or for scale 1. */
@@ -151,6 +161,7 @@ public final class LandmarkEnv implements AutoCloseable {
         this.histories = new AgentHistory[agents];
         this.qScratch = new double[agents * Q];
         this.previousWindows = new RoiWindow[agents];
+        this.frameKeys = new long[agents * ObservationGeometry.FRAMES];
         for (int a = 0; a < agents; a++) {
             windows[a] = new RoiWindow();
             previousWindows[a] = new RoiWindow();
@@ -254,6 +265,7 @@ public final class LandmarkEnv implements AutoCloseable {
         // Frames before the first are zeros (SPEC.md section 3): slots 1..3 zeroed, then the spawn ROI pushed into
         // slot 0, which the ROI copy writes in full.
         frames.startHistory();
+        Arrays.fill(frameKeys, NO_FRAME);
         hasPreviousFrame = false;
         pushFrames();
     }
@@ -469,6 +481,8 @@ public final class LandmarkEnv implements AutoCloseable {
             previousWindows[a] = windows[a];
             windows[a] = w;
             w.set(scale, location[a * 3], location[a * 3 + 1], location[a * 3 + 2], v.nx(), v.ny(), v.nz());
+            frameKeys[a * ObservationGeometry.FRAMES + oldestSlot] = FRAME_PRESENT | (long) scale << 32
+                    | ((long) location[a * 3] * v.ny() + location[a * 3 + 1]) * v.nz() + location[a * 3 + 2];
             long dst = base + layout.frameOffset(a, oldestSlot);
             if (hasPreviousFrame && RoiExtractor.extractAfter(v, w, previousWindows[a], config.frameType(), dst,
                     base + layout.frameOffset(a, newestSlot))) {
@@ -543,6 +557,21 @@ public final class LandmarkEnv implements AutoCloseable {
     public boolean oscillated() { return oscillated; }
     /** Sampling stride of the ROI: 3, 2 or 1. */
     public int scale() { return scale; }
+
+    /**
+     * What frame {@code age} of {@code agent} shows ({@code age} 0 = the oldest of the 4, 3 = the newest): its
+     * scale and its centre voxel's linear index, packed into one long, or {@link #NO_FRAME} for a zero frame from
+     * before the episode's first. An ROI is a function of the image, the centre and the scale alone (SPEC.md
+     * section 3; extraction that reuses the previous frame gives the same voxels, {@code FrameReuseTest}), so on one
+     * image two observations with the same keys hold the same values: evaluation reuses a repeated observation's
+     * Q-values by these keys.
+     */
+    public long frameKey(int agent, int age) {
+        if (age < 0 || age >= ObservationGeometry.FRAMES) {
+            throw new IllegalArgumentException("frame age " + age + ", expected 0.." + (ObservationGeometry.FRAMES - 1));
+        }
+        return frameKeys[agent * ObservationGeometry.FRAMES + ObservationGeometry.slotOf(frames.oldestSlot(), age)];
+    }
     public int stepVoxels() { return stepVoxels; }
     /** Steps taken in this episode. */
     public int steps() { return steps; }

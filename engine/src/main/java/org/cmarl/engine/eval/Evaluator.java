@@ -34,6 +34,9 @@ public final class Evaluator {
     private long environmentNanos;
     private long totalNanos;
     private long forwardCalls;
+    private long observations;
+    private long repeatsReused;
+    private boolean reuseRepeatedObservations = true;
     // this evaluator's share of the episodes: those with index % shardCount == shardRank (all by default)
     private int shardRank;
     private int shardCount = 1;
@@ -68,6 +71,26 @@ public final class Evaluator {
         this.shardRank = rank;
         this.shardCount = count;
         return this;
+    }
+
+    /**
+     * Whether a repeated observation (the same frames on the same image, seen earlier in the run) takes its earlier
+     * Q-values instead of a forward pass ({@link ObservationMemo}; on by default). The results are the same either
+     * way; off, every step runs the network, as the published evaluation does (for timing the forward passes).
+     */
+    public Evaluator reuseRepeatedObservations(boolean reuse) {
+        this.reuseRepeatedObservations = reuse;
+        return this;
+    }
+
+    /** Observations the last run acted on. */
+    public long observations() {
+        return observations;
+    }
+
+    /** Of {@link #observations()}, those answered from an earlier identical observation, without a forward pass. */
+    public long repeatsReused() {
+        return repeatsReused;
     }
 
     /** Episodes of a run over {@code total} that are this evaluator's share. */
@@ -105,6 +128,8 @@ public final class Evaluator {
         forwardNanos = 0;
         environmentNanos = 0;
         forwardCalls = 0;
+        observations = 0;
+        repeatsReused = 0;
         final int agents = q.agents();
         final int total = images.size() * spawns.size();
         final int slots = Math.min(q.capacityBatch(), Math.max(1, total));
@@ -115,6 +140,14 @@ public final class Evaluator {
         final float[] qOut = new float[slots * agents * 6];
         final int[] actions = new int[agents];
         final float[] qRow = new float[agents * 6];
+        // Q-values of repeated observations come from the memo (ObservationMemo); a step's hits are copied out
+        // before its puts, which may empty the memo.
+        final ObservationMemo memo = reuseRepeatedObservations
+                ? new ObservationMemo(agents, ObservationMemo.DEFAULT_CAPACITY_ENTRIES) : null;
+        final int keyLongs = memo == null ? 0 : memo.keyLongs();
+        final long[] slotKeys = new long[slots * keyLongs];
+        final float[] slotQ = new float[slots * agents * 6];
+        final int[] rowOf = new int[slots];
         LandmarkEnv scratch = null;
         try {
             for (int s = 0; s < slots; s++) {
@@ -136,23 +169,44 @@ public final class Evaluator {
             while (finished < mine) {
                 long t0 = System.nanoTime();
                 int n = 0;
+                int stepping = 0;
                 for (int s = 0; s < slots; s++) {
-                    if (episodeOf[s] >= 0) {
-                        active[n] = s;
-                        envs[s].frames().copyCanonicalTo(q.inputRow(n));
-                        n++;
+                    if (episodeOf[s] < 0) {
+                        continue;
                     }
+                    active[stepping++] = s;
+                    observations++;
+                    if (memo != null) {
+                        memo.keyOf(envs[s], episodeOf[s] % images.size(), slotKeys, s * keyLongs);
+                        int entry = memo.find(slotKeys, s * keyLongs);
+                        if (entry >= 0) {
+                            memo.copyQ(entry, slotQ, s * agents * 6);
+                            rowOf[s] = -1;
+                            repeatsReused++;
+                            continue;
+                        }
+                    }
+                    envs[s].frames().copyCanonicalTo(q.inputRow(n));
+                    rowOf[s] = n++;
                 }
                 long t1 = System.nanoTime();
-                q.forward(n, qOut);
+                if (n > 0) {
+                    q.forward(n, qOut);
+                    forwardCalls++;
+                }
                 long t2 = System.nanoTime();
                 forwardNanos += t2 - t1;
                 environmentNanos += t1 - t0;
-                forwardCalls++;
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; i < stepping; i++) {
                     int s = active[i];
                     LandmarkEnv env = envs[s];
-                    System.arraycopy(qOut, i * agents * 6, qRow, 0, agents * 6);
+                    if (rowOf[s] >= 0) {
+                        System.arraycopy(qOut, rowOf[s] * agents * 6, slotQ, s * agents * 6, agents * 6);
+                        if (memo != null) {
+                            memo.put(slotKeys, s * keyLongs, slotQ, s * agents * 6);
+                        }
+                    }
+                    System.arraycopy(slotQ, s * agents * 6, qRow, 0, agents * 6);
                     for (int a = 0; a < agents; a++) {
                         actions[a] = argmax(qRow, a * 6);
                     }
@@ -204,7 +258,8 @@ public final class Evaluator {
 
     /**
      * Where the last {@link #run}'s time went: the batched forward passes, the environments (steps, resets, ROI
-     * extraction and the observation copies; result bookkeeping and listeners included), and the rest.
+     * extraction, the observation copies and memo look-ups; result bookkeeping and listeners included), and the
+     * rest; and how many observations were repeats answered without a forward pass.
      */
     public String timeReport() {
         double total = totalNanos / 1e9;
@@ -212,9 +267,10 @@ public final class Evaluator {
         double env = environmentNanos / 1e9;
         return String.format(Locale.ROOT,
                 "%.1f s: forward %.1f s (%.0f%%, %d batched calls, %.1f ms each), environment %.1f s (%.0f%%), "
-                        + "other %.1f s (%.0f%%)", total, forward, 100 * forward / total, forwardCalls,
+                        + "other %.1f s (%.0f%%); %d of %d observations were repeats, their Q-values reused",
+                total, forward, 100 * forward / total, forwardCalls,
                 forwardCalls == 0 ? 0 : 1e3 * forward / forwardCalls, env, 100 * env / total, total - forward - env,
-                100 * (total - forward - env) / total);
+                100 * (total - forward - env) / total, repeatsReused, observations);
     }
 
     /** Index of the largest of the 6 values from {@code offset}; the first on ties, as torch.argmax on CPU. */
