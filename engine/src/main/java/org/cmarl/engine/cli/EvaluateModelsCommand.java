@@ -125,7 +125,7 @@ final class EvaluateModelsCommand implements Callable<Integer> {
             description = "fp32 (published, default), bf16 (bfloat16 convolutions: faster on CPUs with AVX512_BF16 or AMX and on CUDA), or auto (bf16 where the hardware runs it natively).")
     String precision;
 
-    @Option(names = "--batch_episodes", description = "Episodes advanced together (default: 4 on CPU, 32 on CUDA).")
+    @Option(names = "--batch_episodes", description = "Episodes advanced together (default: 1 on CPU, 32 on CUDA).")
     Integer batchEpisodes;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the (unused by fixed spawns) random source. "

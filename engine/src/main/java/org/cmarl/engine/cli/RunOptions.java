@@ -155,7 +155,7 @@ public final class RunOptions {
             defaultValue = "1", converter = IntegralNumber.class)
     public int numEnvs;
 
-    @Option(names = "--batch_episodes", description = "Evaluation episodes advanced together in one batched forward pass (default: 4 on CPU, 32 on CUDA).")
+    @Option(names = "--batch_episodes", description = "Evaluation episodes advanced together in one batched forward pass (default: 1 on CPU, 32 on CUDA).")
     public Integer batchEpisodes;
 
     @Option(names = "--recompute_repeats", description = "Eval/play: run the network at every step, as the published evaluation does, even for an observation already seen in the run (engine extension; by default a repeated observation reuses its earlier Q-values: the same results, fewer forward passes).")

@@ -28,7 +28,7 @@ public final class NetworkEvaluation implements AutoCloseable {
 
     /**
      * Episodes advanced together in one batched forward pass: {@code requested} ({@code --batch_episodes}) when
-     * given, else the device's default ({@link Device#defaultBatchEpisodes()}: 4 on CPU, 32 on CUDA).
+     * given, else the device's default ({@link Device#defaultBatchEpisodes()}: 1 on CPU, 32 on CUDA).
      */
     public static int batchEpisodes(Integer requested, Device device) {
         return requested != null ? requested : device.defaultBatchEpisodes();

@@ -30,7 +30,7 @@ class DeviceDefaultsTest {
 
     @Test
     void shouldBatchMoreEvaluationEpisodesWhenOnCuda() {
-        assertEquals(4, Device.CPU.defaultBatchEpisodes());
+        assertEquals(1, Device.CPU.defaultBatchEpisodes());
         assertEquals(32, Device.CUDA.defaultBatchEpisodes());
     }
 }
