@@ -65,6 +65,9 @@ import org.cmarl.engine.volume.Volume;
  * JSON.
  */
 public final class SideBySideMain {
+    /** glibc keeps up to 1 GiB of freed memory and serves blocks up to 256 MiB from its heaps, not from mmap. */
+    static final String PYTHON_MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=268435456"
+            + ":glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=268435456";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final boolean quick;
@@ -75,6 +78,8 @@ public final class SideBySideMain {
     private final boolean bf16Native;
     /** Threads of the update and evaluation rows (default all cores). */
     private int threads = Runtime.getRuntime().availableProcessors();
+    /** Sample scans of the evaluation rows: 2 (54 episodes), up to all 10 (the published 270-episode run). */
+    private int evalScans = 2;
     /** Row groups to run: load, env, forward, update, eval. */
     private Set<String> only = Set.of("load", "env", "forward", "update", "eval");
 
@@ -88,9 +93,11 @@ public final class SideBySideMain {
 
     public static void main(String[] args) throws Exception {
         boolean quick = false;
-        Path json = Path.of("side-by-side.json");
+        Path json = Path.of("benchmarks/target/side-by-side.json");
+        boolean pythonMallocTuned = true;
         String python = "/usr/bin/python3";
         Integer threads = null;
+        Integer evalScans = null;
         Set<String> only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -99,21 +106,45 @@ public final class SideBySideMain {
                 case "--python" -> python = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--only" -> only = Set.of(args[++i].split(","));
+                case "--eval-scans" -> evalScans = Integer.parseInt(args[++i]);
+                case "--pytorch-malloc" -> pythonMallocTuned = switch (args[++i]) {
+                    case "tuned" -> true;
+                    case "default" -> false;
+                    default -> throw new IllegalArgumentException("--pytorch-malloc " + args[i]
+                            + ", expected tuned or default");
+                };
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; options: --quick, --json FILE, --python EXE, --threads N (update and evaluation rows), "
-                        + "--only load,env,forward,update,eval");
+                        + "--only load,env,forward,update,eval, --eval-scans N, --pytorch-malloc tuned|default");
             }
         }
         Path shared = Path.of(System.getProperty("rlm.shared.dir", "../shared"));
         Path worker = Path.of(System.getProperty("rlm.bench.python.dir", "benchmarks/python"))
                 .resolve("side_by_side_worker.py");
-        Process p = new ProcessBuilder(python, worker.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder pb = new ProcessBuilder(python, worker.toString()).redirectError(ProcessBuilder.Redirect.INHERIT);
+        String pythonMalloc = System.getenv().getOrDefault("GLIBC_TUNABLES", "glibc defaults");
+        if (pythonMallocTuned && System.getenv("GLIBC_TUNABLES") == null) {
+            // WHY: PyTorch frees each activation after use, and glibc's malloc hands blocks of megabytes back to
+            // the kernel; the next forward then faults every 4 KB page in again, at about 10 us a page on a VM.
+            // Whether it does depends on the process's heap history: measured on the EPYC VM, the same 1-thread
+            // Network3d forward took 135 ms in a fresh process and 43 ms after loading a scan (and in this
+            // worker's evaluation requests, 100 ms a step). Keeping freed memory makes PyTorch's figures its best
+            // and repeatable. The engine needs no such setting: its CPU forwards keep each activation small
+            // enough for malloc to reuse (QNetwork, one observation-agent per trunk call).
+            pythonMalloc = PYTHON_MALLOC_TUNABLES;
+            pb.environment().put("GLIBC_TUNABLES", pythonMalloc);
+        }
+        Process p = pb.start();
         SideBySideMain run = new SideBySideMain(quick, shared, p);
+        Files.createDirectories(json.toAbsolutePath().getParent());
         if (threads != null) {
             run.threads = threads;
         }
         if (only != null) {
             run.only = only;
+        }
+        if (evalScans != null) {
+            run.evalScans = evalScans;
         }
         String started = Instant.now().toString();
         String loadBefore = Machine.loadAverage();
@@ -134,6 +165,7 @@ public final class SideBySideMain {
         out.put("load_average_end", Machine.loadAverage());
         out.put("engine_libtorch", "Bytedeco pytorch 2.10.0-1.5.13");
         out.put("pytorch", hello.get("torch").asText());
+        out.put("pytorch_malloc", pythonMalloc);
         out.put("rows", run.rows);
         Files.writeString(json, JSON.writeValueAsString(out));
         System.out.println(run.table(out));
@@ -283,9 +315,10 @@ public final class SideBySideMain {
     }
 
     /**
-     * SingleAgent.pt over the 27 fixed spawns of 2 sample scans (quick: the centre spawn): the engine in fp32 (and
-     * bf16), then PyTorch's forward driving the engine's environment (the observation handed over through a shared
-     * memory file, PyTorch's own forward time summed).
+     * SingleAgent.pt over the 27 fixed spawns of {@link #evalScans} sample scans (quick: the centre spawn): the
+     * engine in fp32 (and bf16), every step's forward and with repeats reused, then PyTorch's forward driving the
+     * engine's environment (the observation handed over through a shared memory file, PyTorch's own forward time
+     * summed).
      */
     private void evaluation(List<FileList.Pair> pairs, int threads) throws IOException {
         Torch.setThreads(threads);
@@ -305,39 +338,58 @@ public final class SideBySideMain {
         Path model = shared.resolve("models/BrainMRI/SingleAgent.pt");
         try (QNetwork net = QNetwork.create(NetworkConfig.of(Architecture.NETWORK3D, 1), 0, Device.CPU)) {
             net.loadStateDict(PtReader.read(model).stateDict());
-            for (FileList.Pair p : pairs.subList(0, 2)) {
+            if (evalScans < 1 || evalScans > pairs.size()) {
+                throw new IllegalArgumentException("--eval-scans " + evalScans + ", expected 1.." + pairs.size());
+            }
+            for (FileList.Pair p : pairs.subList(0, evalScans)) {
                 Volume v = NiftiReader.load(p.image());
                 images.add(new LabelledImage(p.image().getFileName().toString(), v,
                         new int[][] {LandmarkReader.landmark(p.landmarks(), FileType.BRAIN, 13, v)}));
             }
             int episodes = images.size() * spawns.size();
-            double fp32;
-            long steps;
-            try (NetworkQFunction q = new NetworkQFunction(net, 1)) {
-                long t = System.nanoTime();
-                List<EpisodeResult> r = new Evaluator(q, Mode.EVAL, 200).run(images, spawns, null, null);
-                fp32 = (System.nanoTime() - t) / 1e9;
-                steps = r.stream().mapToLong(EpisodeResult::steps).sum();
-            }
-            double bf16 = Double.NaN;
-            if (bf16Native) {
-                net.setPrecision(Precision.BF16);
-                try (NetworkQFunction q = new NetworkQFunction(net, 1)) {
-                    long t = System.nanoTime();
-                    new Evaluator(q, Mode.EVAL, 200).run(images, spawns, null, null);
-                    bf16 = (System.nanoTime() - t) / 1e9;
-                }
-                net.setPrecision(Precision.FP32);
-            }
+            String what = "evaluation, SingleAgent, " + images.size() + " scans x " + spawns.size() + " spawns ("
+                    + episodes + " episodes, ";
+            // Every step's forward first (the published evaluation's work), then with repeated observations
+            // answered from the run's memo (the engine's default); PyTorch's side runs every forward.
+            double[] every = engineEvaluation(net, images, spawns, false);
+            double[] reused = engineEvaluation(net, images, spawns, true);
             double torchForward = pytorchEvaluation(model, images, spawns, threads);
-            row("evaluation, SingleAgent, " + images.size() + " scans x " + spawns.size() + " spawns (" + episodes
-                    + " episodes, " + steps + " engine steps), " + threads + " threads", "s", fp32, bf16, torchForward,
+            row(what + (long) every[2] + " steps), " + threads + " threads, every step's forward", "s", every[0],
+                    every[1], torchForward,
                     "PyTorch side: its forward passes only (summed), driving the engine's environment");
+            row(what + (long) reused[2] + " steps), " + threads + " threads, repeats reused", "s", reused[0],
+                    reused[1], torchForward, "engine: " + (long) reused[3] + " of " + (long) reused[2]
+                            + " observations were repeats of earlier ones, their Q-values reused (results identical);"
+                            + " PyTorch side: every forward, as above");
         } finally {
             for (LabelledImage i : images) {
                 i.volume().close();
             }
         }
+    }
+
+    /** Seconds in fp32 and (where native) bf16, steps, and observations answered from the memo (fp32 run). */
+    private double[] engineEvaluation(QNetwork net, List<LabelledImage> images, List<Spawn> spawns, boolean reuse) {
+        double[] out = {Double.NaN, Double.NaN, 0, 0};
+        for (Precision p : bf16Native ? new Precision[] {Precision.FP32, Precision.BF16}
+                : new Precision[] {Precision.FP32}) {
+            net.setPrecision(p);
+            try (NetworkQFunction q = new NetworkQFunction(net, 1)) {
+                Evaluator evaluator = new Evaluator(q, Mode.EVAL, 200).reuseRepeatedObservations(reuse);
+                long t = System.nanoTime();
+                List<EpisodeResult> r = evaluator.run(images, spawns, null, null);
+                double seconds = (System.nanoTime() - t) / 1e9;
+                if (p == Precision.FP32) {
+                    out[0] = seconds;
+                    out[2] = r.stream().mapToLong(EpisodeResult::steps).sum();
+                    out[3] = evaluator.repeatsReused();
+                } else {
+                    out[1] = seconds;
+                }
+            }
+        }
+        net.setPrecision(Precision.FP32);
+        return out;
     }
 
     private double pytorchEvaluation(Path model, List<LabelledImage> images, List<Spawn> spawns, int threads)
@@ -373,7 +425,7 @@ public final class SideBySideMain {
                     }
                 }
             };
-            new Evaluator(torchQ, Mode.EVAL, 200).run(images, spawns, null, null);
+            new Evaluator(torchQ, Mode.EVAL, 200).reuseRepeatedObservations(false).run(images, spawns, null, null);
             python("{\"op\":\"eval_close\"}");
             mapped.close();
             return seconds[0];
@@ -429,7 +481,7 @@ public final class SideBySideMain {
         }
         s.append("vector flags: ").append(simd.toString().trim()).append('\n');
         s.append("engine: ").append(out.get("engine_libtorch")).append("; PyTorch ").append(out.get("pytorch"))
-                .append('\n');
+                .append(" (malloc: ").append(out.get("pytorch_malloc")).append(")\n");
         s.append(String.format(Locale.ROOT, "%-78s %5s %10s %10s %10s %8s %8s%n", "work", "unit", "engine", "engine",
                 "PyTorch", "PyTorch/", "PyTorch/"));
         s.append(String.format(Locale.ROOT, "%-78s %5s %10s %10s %10s %8s %8s%n", "", "", "fp32", "bf16", "fp32",

@@ -53,7 +53,12 @@ class InterruptedTrainingTest {
             Thread.sleep(1500);
             Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).start();
             assertEquals(0, kill.waitFor(), "kill -" + signal);
-            assertTrue(child.waitFor(120, TimeUnit.SECONDS), "child exits within the bounded wait");
+            if (!child.waitFor(120, TimeUnit.SECONDS)) {
+                // what the child was doing, for the failure message: its Java stacks and its own output
+                String stacks = threadDump(child.pid());
+                throw new AssertionError("child did not exit within 120 s of SIGINT/SIGTERM\n--- output ---\n"
+                        + read(output) + "\n--- threads ---\n" + stacks);
+            }
             assertEquals(expectedExit, child.exitValue(), () -> read(output));
 
             Path runDir = log.getParent();
@@ -99,6 +104,18 @@ class InterruptedTrainingTest {
             return false;
         }, child, output);
         return found[0];
+    }
+
+    private static String threadDump(long pid) {
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            return dump;
+        } catch (IOException | InterruptedException e) {
+            return "(no thread dump: " + e + ")";
+        }
     }
 
     private static String read(File f) {
