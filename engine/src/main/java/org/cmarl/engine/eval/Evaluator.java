@@ -16,15 +16,16 @@ import org.cmarl.engine.observation.ObservationLayout;
 
 /**
  * Greedy evaluation (and play) in lockstep: up to {@code capacityBatch} episodes advance together, one batched
- * forward pass per step for all of them; an episode that finishes leaves the batch and the next queued episode takes
- * its place. Episodes are queued run by run, image by image ({@code number = run * images + image + 1}), and are
- * reset in that order, so random spawns draw the same numbers as one-by-one evaluation and the results are the
- * same.
+ * forward pass per step for those whose observation the run has not seen before (a repeat takes its earlier
+ * Q-values from an {@link ObservationMemo}, unless {@link #reuseRepeatedObservations} is off); an episode that
+ * finishes leaves the batch and the next queued episode takes its place. Episodes are queued run by run, image by
+ * image ({@code number = run * images + image + 1}), and are reset in that order, so random spawns draw the same
+ * numbers as one-by-one evaluation and the results are the same.
  *
  * <p>Each episode's environment keeps its own frame ring (float32, the published fractional values); every step
- * copies each active episode's observation, oldest frame first, into the next free input row. That copy (1.46 MB a
- * agent) is what lets finished episodes drop out and new ones join without mixing ring phases in one batch; it costs
- * well under 1% of a forward pass.
+ * copies each active episode's observation that needs a forward pass, oldest frame first, into the next free input
+ * row. That copy (1.46 MB an agent) is what lets finished episodes drop out and new ones join without mixing ring
+ * phases in one batch; it costs well under 1% of a forward pass.
  */
 public final class Evaluator {
     private final BatchQFunction q;
