@@ -485,8 +485,7 @@ public final class QNetwork implements AutoCloseable {
         // 15-16 ms for libtorch's two OpenMP threads on every call); fewer rows than workers (a batch-1
         // evaluation or play step) run on the caller with libtorch's OpenMP threads (16 ms against 27-32 ms
         // for one worker). benchmarks/README.md, "Memory and threads on the EPYC VM".
-        int pool = device == Device.CUDA ? 0 : trunkWorkers();
-        int workers = rows >= pool ? pool : 0;
+        int workers = device == Device.CUDA ? 0 : trunkWorkers(rows);
         Tensor x = workers > 0 ? trunkOnWorkers(in, w0, w, workers) : trunkInChunks(in, w0, w);
         in.close();
         if (framePhase != 0) {
@@ -563,10 +562,13 @@ public final class QNetwork implements AutoCloseable {
         this.trunkWorkersEnabled = enabled;
     }
 
-    /** Worker threads of the CPU trunk: one per libtorch intra-op thread; 0 at one thread (the caller runs it). */
-    private int trunkWorkers() {
+    /**
+     * Worker threads of the CPU trunk for a call of {@code rows} rows: one per libtorch intra-op thread; 0 (the
+     * caller runs it) at one thread or with fewer rows than threads. The pool is started on first use only.
+     */
+    private int trunkWorkers(long rows) {
         int threads = Torch.threads();
-        if (threads <= 1 || !trunkWorkersEnabled) {
+        if (threads <= 1 || !trunkWorkersEnabled || rows < threads) {
             return 0;
         }
         if (trunkWorkerPool == null || trunkWorkerPool.size() != threads) {
